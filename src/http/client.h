@@ -1,0 +1,54 @@
+#pragma once
+// A small blocking HTTP/1.1 client (keep-alive, optional TLS, Expect: 100-continue as a .NET
+// client sends it). Used by the Web Connector simulator and by end-to-end tests.
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "http/message.h"
+
+namespace qblink::http {
+
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;
+  unsigned short port = 0;
+  std::string target;  // path + query, "/" when empty
+};
+// Throws std::invalid_argument with a readable message for anything but http(s)://host[:port][/path].
+Url parse_url(const std::string& url);
+
+struct ClientOptions {
+  bool expect_continue = true;        // send Expect: 100-continue and wait for the interim answer
+  bool verify_tls = false;            // tests use self-signed certificates
+  std::string ca_file;                // when verify_tls
+  std::chrono::milliseconds timeout{60'000};
+  std::string user_agent = "qblink-simulator";
+};
+
+struct ClientError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Client {
+ public:
+  Client(const std::string& base_url, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // POST to the URL's path. Reconnects once if a kept-alive connection was closed by the server.
+  // Throws ClientError on connection, TLS or timeout failures; HTTP errors are returned.
+  Response post(const std::string& body, const std::string& soap_action,
+                const std::string& content_type = "text/xml; charset=utf-8");
+  Response get(const std::string& target);
+  // Drops the connection as if the network had failed (fault injection).
+  void disconnect();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qblink::http

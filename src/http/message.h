@@ -1,0 +1,27 @@
+#pragma once
+// Plain request/response values: the only thing the HTTP layer hands to the rest of qblink,
+// so no other layer includes Beast.
+#include <functional>
+#include <string>
+
+namespace qblink::http {
+
+struct Request {
+  std::string method;        // "GET", "POST", ...
+  std::string target;        // "/qbwc"
+  std::string soap_action;   // SOAPAction header with its surrounding quotes removed
+  std::string content_type;
+  std::string body;
+  std::string remote;        // peer address, for logs
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "text/xml; charset=utf-8";
+  std::string body;
+};
+
+// Called on a worker thread (never an I/O thread); may block on the database.
+using Handler = std::function<Response(const Request&)>;
+
+}  // namespace qblink::http

@@ -1,0 +1,118 @@
+#pragma once
+// The rules of reconciliation (design.md section 2) as pure functions: no I/O, no clocks, no XML
+// or SQL. Given an account list and a snapshot of QuickBooks names, decide per account:
+// linked, renamed (still linked), review (with the kind of near miss), or new.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qblink::reconcile {
+
+// Which of the app's lists an account belongs to.
+enum class AccountKind { Customer, Supplier };
+std::string_view to_string(AccountKind kind);  // "customer", "supplier"
+
+// QuickBooks' name lists; names are unique case-insensitively across all four.
+enum class QbList { Customer, Vendor, Employee, OtherName };
+std::string_view to_string(QbList list);  // "customer", "vendor", "employee", "other name"
+QbList list_for(AccountKind kind);        // Customer -> Customer, Supplier -> Vendor
+
+struct QbEntry {
+  QbList list = QbList::Customer;
+  std::string list_id;
+  std::string full_name;  // "Parent:Job" for jobs; the Name elsewhere
+  std::string name;       // the last segment
+  bool is_active = true;
+};
+
+struct Account {
+  std::string account_id;
+  std::string name;             // the app's name for the account
+  std::string accounting_name;  // the "Accounting Setup" field: an exact QuickBooks FullName, or ""
+  std::string list_id;          // set once linked
+  bool declared_new = false;    // the admin said `review reject`: create it, do not look for near matches
+};
+
+// Why two names are near, not equal. Several can apply at once.
+enum class NearKind { Case, Spaces, Punctuation, Ampersand, Accents, WordOrder };
+std::string_view to_string(NearKind kind);  // "case", "spaces", "punctuation", "& vs and", "accents", "word order"
+
+struct Candidate {
+  QbList list = QbList::Customer;
+  std::string list_id;
+  std::string full_name;
+  bool is_active = true;
+  std::vector<NearKind> kinds;  // empty for an exact (case-sensitive) hit in another list
+};
+
+enum class Outcome {
+  Linked,   // linked (or still linked) to list_id
+  Renamed,  // still linked by ListID, but QuickBooks' FullName changed: update accounting name
+  Review,   // held for the admin, with candidates and reason
+  New,      // to be added under full_name
+};
+std::string_view to_string(Outcome outcome);
+
+enum class Reason {
+  StillLinked,          // ListID still in QuickBooks
+  RenamedInQuickBooks,  // ListID still there, FullName changed
+  LinkedEntryGone,      // ListID no longer in QuickBooks (deleted or merged): review
+  ExactAccountingName,  // accounting name byte-equal to a FullName
+  ExactName,            // no accounting name; the account's own name byte-equal to a FullName
+  NearMatch,            // review: differs only by case/spaces/punctuation/&/accents/word order
+  NotFoundInQuickBooks, // accounting name set, nothing matches at all: review, we do not guess
+  NameUsedByOtherList,  // the name (case-insensitively) belongs to another QuickBooks list: review
+  IllegalName,          // too long, ':' or a character outside ISO-8859-1: review, never truncated
+  NoMatch,              // new
+  DeclaredNew,          // new because the admin rejected the suggestions
+};
+std::string_view to_string(Reason reason);
+
+struct Decision {
+  std::string account_id;
+  Outcome outcome = Outcome::Review;
+  Reason reason = Reason::NoMatch;
+  std::string list_id;                // Linked / Renamed
+  std::string full_name;              // the QuickBooks FullName linked to, or the name to create (New)
+  std::vector<Candidate> candidates;  // Review: what the admin can accept
+  std::string detail;                 // one line for the sync log, e.g. `differs by case from "ACME Ltd"`
+};
+
+// An index over QuickBooks' names, built once per reconcile run (100k entries well under 0.1 s).
+class Snapshot {
+ public:
+  explicit Snapshot(std::vector<QbEntry> entries);
+  ~Snapshot();
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+
+  const QbEntry* by_list_id(QbList list, std::string_view list_id) const;
+  const QbEntry* by_full_name(QbList list, std::string_view full_name) const;  // byte-exact
+  // Entries of any list whose top-level name equals `name` ignoring case (QuickBooks' rule).
+  std::vector<const QbEntry*> by_name_nocase(std::string_view name) const;
+  // Near candidates (same fold key) in `list`, with the kinds of difference filled in.
+  std::vector<Candidate> near(QbList list, std::string_view name) const;
+  std::size_t size() const;
+
+ private:
+  struct Index;
+  std::vector<QbEntry> entries_;
+  std::unique_ptr<Index> index_;
+};
+
+// Why a name cannot be created in QuickBooks, or nullopt when it can: at most 41 characters,
+// no ':', only ISO-8859-1, not empty, valid UTF-8.
+std::optional<std::string> illegal_name_reason(std::string_view utf8_name);
+
+// The kinds of difference between two names, or empty when they are not near (or equal).
+std::vector<NearKind> near_kinds(std::string_view a, std::string_view b);
+
+// One account against the snapshot; `kind` picks the QuickBooks list.
+Decision decide(AccountKind kind, const Account& account, const Snapshot& qb);
+// All accounts; also catches two new accounts of this run whose names collide with each other.
+std::vector<Decision> reconcile(AccountKind kind, const std::vector<Account>& accounts,
+                                const Snapshot& qb);
+
+}  // namespace qblink::reconcile

@@ -1,0 +1,37 @@
+#pragma once
+// Helpers shared by the test programs: temporary folders, the reference folder, files.
+#include <filesystem>
+#include <string>
+
+namespace qblink::test {
+
+// The shared reference folder (captures, XSDs). Fails the current test with a clear message
+// when it is absent, instead of passing vacuously.
+std::filesystem::path reference_dir();
+bool has_reference();
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& text);
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A self-signed certificate and key (PEM files) for HTTPS tests, made once per process.
+struct TestCert {
+  std::string cert_file;
+  std::string key_file;
+};
+const TestCert& test_cert();
+
+}  // namespace qblink::test
