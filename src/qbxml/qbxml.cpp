@@ -1,0 +1,1 @@
+#include "qbxml/qbxml.h"

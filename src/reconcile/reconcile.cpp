@@ -1,0 +1,1 @@
+#include "reconcile/reconcile.h"

@@ -1,0 +1,2 @@
+#pragma once
+// The QBWC session state machine (filled in by the session layer).

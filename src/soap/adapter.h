@@ -1,0 +1,2 @@
+#pragma once
+// gSOAP adapter (filled in by the soap layer).
