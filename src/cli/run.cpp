@@ -11,8 +11,19 @@ int run(int argc, char** argv) {
   CLI::App app{"qblink: links a field-service app's customers and suppliers to QuickBooks Desktop"};
   app.set_version_flag("--version", std::string("qblink ") + kVersion);
   Context ctx;
-  app.add_option("--db", ctx.db_path, "SQLite database file")->envname("QBLINK_DB");
+  // Global: accepted before or after the command.
+  app.add_option("--db", ctx.db_path, "SQLite database file (default ./qblink.db)")
+      ->envname("QBLINK_DB");
+  app.fallthrough();
   app.require_subcommand(1);
+  add_serve_command(app, ctx);
+  add_user_commands(app, ctx);
+  add_qwc_command(app, ctx);
+  add_account_commands(app, ctx);
+  add_review_commands(app, ctx);
+  add_log_command(app, ctx);
+  add_simulate_command(app, ctx);
+  add_demo_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

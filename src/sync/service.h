@@ -1,2 +1,68 @@
 #pragma once
-// The application service behind each QBWC call (filled in by the sync layer).
+// The application service behind each QBWC call: loads the session from the store, runs the
+// session machine, builds and parses qbXML, applies reconcile decisions, and commits it all in
+// one transaction. One tenant's calls run one at a time; tenants run in parallel.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace qblink::sync {
+
+struct SendRequestArgs {
+  std::string ticket, hcp_response, company_file_name, country;
+  int qbxml_major = 0, qbxml_minor = 0;
+};
+
+struct ReceiveResponseArgs {
+  std::string ticket, response, hresult, message;
+};
+
+struct ServiceOptions {
+  int page_size = 500;                          // MaxReturned per query page
+  int batch_size = 100;                         // adds per message set
+  std::int64_t ticket_idle_seconds = 30 * 60;   // a ticket unused this long is expired
+  std::int64_t full_refresh_seconds = 24 * 3600;  // a complete snapshot at least this often
+  std::int64_t modified_overlap_seconds = 2 * 3600;  // DST offset bug + inclusive bound
+  int slow_login_after = 5;                     // failed logins before answers slow down
+};
+
+using Clock = std::function<std::int64_t()>;  // unix seconds
+std::int64_t system_clock_seconds();
+
+class Service {
+ public:
+  Service(store::Store& store, ServiceOptions options = {}, Clock clock = system_clock_seconds);
+
+  std::string server_version();
+  std::string client_version(const std::string& version);
+  std::vector<std::string> authenticate(const std::string& user, const std::string& password);
+  std::string send_request_xml(const SendRequestArgs& args);
+  int receive_response_xml(const ReceiveResponseArgs& args);
+  std::string connection_error(const std::string& ticket, const std::string& hresult,
+                               const std::string& message);
+  std::string get_last_error(const std::string& ticket);
+  std::string close_connection(const std::string& ticket);
+  std::string get_interactive_url(const std::string& ticket, const std::string& session_id);
+  std::string interactive_done(const std::string& ticket);
+  std::string interactive_rejected(const std::string& ticket, const std::string& reason);
+
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  std::mutex& tenant_lock(const std::string& ticket);
+  std::mutex& tenant_lock(store::TenantId tenant);
+
+  store::Store& store_;
+  ServiceOptions options_;
+  Clock clock_;
+  std::mutex locks_mutex_;
+  std::map<store::TenantId, std::unique_ptr<std::mutex>> locks_;
+};
+
+}  // namespace qblink::sync

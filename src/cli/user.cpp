@@ -1,0 +1,136 @@
+// qblink user add|list|remove|passwd|show-company|reset-company: tenants and their credentials.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/util.h"
+#include "store/guid.h"
+#include "sync/auth.h"
+
+namespace qblink::cli {
+namespace {
+
+void check_username(const std::string& user) {
+  if (user.empty() || user.size() > 100) throw Error("user name must be 1 to 100 characters");
+  for (unsigned char c : user)
+    if (c < 0x20 || c == 0x7F) throw Error("user name must not contain control characters");
+}
+
+}  // namespace
+
+void add_user_commands(CLI::App& app, Context& ctx) {
+  auto* user = app.add_subcommand("user", "Tenants: one Web Connector user per company file");
+  user->require_subcommand(1);
+
+  struct AddArgs {
+    std::string name, company_file;
+    bool password_stdin = false;
+  };
+  auto add = std::make_shared<AddArgs>();
+  auto* cmd = user->add_subcommand("add", "Add a tenant");
+  cmd->add_option("USER", add->name)->required();
+  cmd->add_flag("--password-stdin", add->password_stdin, "Read the password from stdin")->required();
+  cmd->add_option("--company-file", add->company_file,
+                  "Company file path to ask for (default: the one open in QuickBooks)");
+  cmd->callback([add, &ctx] {
+    check_username(add->name);
+    const auto password = read_password_stdin();
+    if (password.size() < 8) throw Error("password must be at least 8 characters");
+    auto store = open_store(ctx.db_path);
+    store::Tenant t;
+    t.username = add->name;
+    t.password_hash = sync::hash_password(password);
+    t.company_file = add->company_file;
+    t.file_id = store::make_guid();
+    auto tx = store->begin(true);
+    if (tx->tenant_by_name(add->name)) throw Error("user '" + add->name + "' already exists");
+    tx->owner_id();  // the installation's OwnerID exists from the first tenant on
+    tx->add_tenant(t);
+    tx->commit();
+    std::cout << "added user " << add->name << "\n";
+  });
+
+  auto json = std::make_shared<bool>(false);
+  cmd = user->add_subcommand("list", "List tenants");
+  cmd->add_flag("--json", *json, "Machine-readable output");
+  cmd->callback([json, &ctx] {
+    auto store = open_store(ctx.db_path);
+    auto tx = store->begin(false);
+    const auto tenants = tx->tenants();
+    if (*json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& t : tenants)
+        arr.push_back({{"user", t.username},
+                       {"company_file", t.company_file},
+                       {"file_id", t.file_id},
+                       {"known_company", t.known_company_name},
+                       {"known_company_path", t.known_company_path},
+                       {"known_file_id", t.known_file_id}});
+      std::cout << arr.dump(2) << "\n";
+      return;
+    }
+    if (tenants.empty()) std::cout << "no users yet: qblink user add USER --password-stdin\n";
+    for (const auto& t : tenants)
+      std::cout << cell(t.username, 20) << "  "
+                << (t.known_company_name.empty() ? "(no company seen yet)" : t.known_company_name)
+                << "\n";
+  });
+
+  auto name = std::make_shared<std::string>();
+  cmd = user->add_subcommand("remove", "Remove a tenant and all its data");
+  cmd->add_option("USER", *name)->required();
+  cmd->callback([name, &ctx] {
+    auto store = open_store(ctx.db_path);
+    auto tx = store->begin(true);
+    const auto t = require_tenant(*tx, *name);
+    tx->remove_tenant(t.id);
+    tx->commit();
+    std::cout << "removed user " << *name << "\n";
+  });
+
+  auto pw = std::make_shared<AddArgs>();
+  cmd = user->add_subcommand("passwd", "Change a tenant's password");
+  cmd->add_option("USER", pw->name)->required();
+  cmd->add_flag("--password-stdin", pw->password_stdin, "Read the password from stdin")->required();
+  cmd->callback([pw, &ctx] {
+    const auto password = read_password_stdin();
+    if (password.size() < 8) throw Error("password must be at least 8 characters");
+    auto store = open_store(ctx.db_path);
+    auto tx = store->begin(true);
+    const auto t = require_tenant(*tx, pw->name);
+    tx->set_password_hash(t.id, sync::hash_password(password));
+    tx->set_login_failures(t.id, 0, 0);
+    tx->commit();
+    std::cout << "password changed for " << pw->name << "\n";
+  });
+
+  cmd = user->add_subcommand("show-company", "Show the company file a tenant is tied to");
+  cmd->add_option("USER", *name)->required();
+  cmd->callback([name, &ctx] {
+    auto store = open_store(ctx.db_path);
+    auto tx = store->begin(false);
+    const auto t = require_tenant(*tx, *name);
+    if (t.known_company_name.empty() && t.known_file_id.empty()) {
+      std::cout << *name << ": no company file recorded yet (the first successful run records it)\n";
+      return;
+    }
+    std::cout << "company: " << t.known_company_name << "\npath:    " << t.known_company_path
+              << "\nFileID:  " << (t.known_file_id.empty() ? "(none)" : t.known_file_id) << "\n";
+  });
+
+  cmd = user->add_subcommand("reset-company",
+                             "Forget the recorded company file (the next run records a new one)");
+  cmd->add_option("USER", *name)->required();
+  cmd->callback([name, &ctx] {
+    auto store = open_store(ctx.db_path);
+    auto tx = store->begin(true);
+    const auto t = require_tenant(*tx, *name);
+    tx->set_company_identity(t.id, "", "", "");
+    tx->commit();
+    std::cout << *name << ": recorded company file forgotten; the next run records the one it sees\n";
+  });
+}
+
+}  // namespace qblink::cli

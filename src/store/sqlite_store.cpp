@@ -1,0 +1,638 @@
+// The SQLite implementation of store.h: a small connection pool, versioned migrations, and one
+// prepared statement per operation.
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <random>
+
+#include "store/database.h"
+#include "store/guid.h"
+#include "store/store.h"
+
+namespace qblink::store {
+namespace {
+
+using reconcile::AccountKind;
+using reconcile::QbList;
+
+// Each entry moves the schema one version forward; never edit a released entry, append one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  company_file TEXT NOT NULL DEFAULT '',
+  file_id TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  last_failed_at INTEGER NOT NULL DEFAULT 0,
+  known_file_id TEXT NOT NULL DEFAULT '',
+  known_company_name TEXT NOT NULL DEFAULT '',
+  known_company_path TEXT NOT NULL DEFAULT '');
+CREATE TABLE sessions (
+  ticket TEXT PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE INDEX sessions_by_tenant ON sessions(tenant_id, status);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT 'running',
+  linked INTEGER NOT NULL DEFAULT 0,
+  added INTEGER NOT NULL DEFAULT 0,
+  review INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  records_fetched INTEGER NOT NULL DEFAULT 0,
+  summary TEXT NOT NULL DEFAULT '');
+CREATE INDEX runs_by_tenant ON runs(tenant_id, id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  account_kind TEXT NOT NULL DEFAULT '',
+  account_id TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL);
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TABLE accounts (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  accounting_name TEXT NOT NULL DEFAULT '',
+  company_name TEXT NOT NULL DEFAULT '', first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',
+  addr1 TEXT NOT NULL DEFAULT '', addr2 TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT '', postal_code TEXT NOT NULL DEFAULT '',
+  country TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending',
+  list_id TEXT NOT NULL DEFAULT '',
+  qb_full_name TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  candidates TEXT NOT NULL DEFAULT '[]',
+  declared_new INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, kind, account_id)) WITHOUT ROWID;
+CREATE TABLE qb_entries (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  list INTEGER NOT NULL,
+  list_id TEXT NOT NULL,
+  full_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  parent_list_id TEXT NOT NULL DEFAULT '',
+  is_active INTEGER NOT NULL,
+  edit_sequence TEXT NOT NULL DEFAULT '',
+  time_modified TEXT NOT NULL DEFAULT '',
+  seen_run INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, list, list_id)) WITHOUT ROWID;
+CREATE TABLE list_marks (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  list INTEGER NOT NULL,
+  max_time_modified TEXT NOT NULL DEFAULT '',
+  last_full_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, list)) WITHOUT ROWID;
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  run_id INTEGER NOT NULL DEFAULT 0,
+  list_id TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '');
+CREATE INDEX outbox_by_state ON outbox(tenant_id, state, id);
+CREATE INDEX outbox_by_account ON outbox(tenant_id, kind, account_id);
+)sql",
+};
+
+std::int64_t to_int(AccountKind k) { return static_cast<std::int64_t>(k); }
+std::int64_t to_int(QbList l) { return static_cast<std::int64_t>(l); }
+
+}  // namespace
+
+std::string_view to_string(AddState state) {
+  switch (state) {
+    case AddState::Queued: return "queued";
+    case AddState::Sent: return "sent";
+    case AddState::Confirmed: return "confirmed";
+    case AddState::InDoubt: return "in doubt";
+    case AddState::Collided: return "collided";
+    case AddState::Failed: return "failed";
+    case AddState::Cancelled: return "cancelled";
+  }
+  return "?";
+}
+
+struct Store::Pool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Database>> idle;
+};
+
+namespace {
+
+class SqliteTx final : public Tx {
+ public:
+  SqliteTx(std::unique_ptr<Database> db, bool write,
+           std::function<void(std::unique_ptr<Database>)> give_back)
+      : db_(std::move(db)), give_back_(std::move(give_back)) {
+    db_->exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  ~SqliteTx() override {
+    if (!done_) {
+      try {
+        db_->exec("ROLLBACK");
+      } catch (...) {
+        // The connection is dropped below rather than reused in an unknown state.
+        db_.reset();
+      }
+    }
+    if (db_) give_back_(std::move(db_));
+  }
+
+  void commit() override {
+    db_->exec("COMMIT");
+    done_ = true;
+  }
+
+  std::string owner_id() override {
+    auto get = db_->prepare("SELECT value FROM meta WHERE key='owner_id'");
+    if (get.step()) return get.text(0);
+    std::string id = make_guid();
+    db_->prepare("INSERT INTO meta(key, value) VALUES('owner_id', ?)").bind_all(id).run();
+    return id;
+  }
+
+  static Tenant read_tenant(Statement& s) {
+    Tenant t;
+    t.id = s.integer(0);
+    t.username = s.text(1);
+    t.password_hash = s.text(2);
+    t.company_file = s.text(3);
+    t.file_id = s.text(4);
+    t.failed_logins = static_cast<int>(s.integer(5));
+    t.last_failed_at = s.integer(6);
+    t.known_file_id = s.text(7);
+    t.known_company_name = s.text(8);
+    t.known_company_path = s.text(9);
+    return t;
+  }
+  static constexpr const char* kTenantCols =
+      "SELECT id, username, password_hash, company_file, file_id, failed_logins, last_failed_at, "
+      "known_file_id, known_company_name, known_company_path FROM tenants ";
+
+  std::optional<Tenant> tenant_by_name(const std::string& username) override {
+    auto s = db_->prepare(std::string(kTenantCols) + "WHERE username = ?");
+    s.bind_all(username);
+    if (!s.step()) return std::nullopt;
+    return read_tenant(s);
+  }
+  std::optional<Tenant> tenant(TenantId id) override {
+    auto s = db_->prepare(std::string(kTenantCols) + "WHERE id = ?");
+    s.bind_all(id);
+    if (!s.step()) return std::nullopt;
+    return read_tenant(s);
+  }
+  std::vector<Tenant> tenants() override {
+    auto s = db_->prepare(std::string(kTenantCols) + "ORDER BY username");
+    std::vector<Tenant> out;
+    while (s.step()) out.push_back(read_tenant(s));
+    return out;
+  }
+  TenantId add_tenant(const Tenant& t) override {
+    db_->prepare(
+           "INSERT INTO tenants(username, password_hash, company_file, file_id) VALUES(?,?,?,?)")
+        .bind_all(t.username, t.password_hash, t.company_file, t.file_id)
+        .run();
+    return db_->last_insert_id();
+  }
+  bool remove_tenant(TenantId id) override {
+    db_->prepare("DELETE FROM tenants WHERE id = ?").bind_all(id).run();
+    return db_->changes() > 0;
+  }
+  void set_password_hash(TenantId id, const std::string& hash) override {
+    db_->prepare("UPDATE tenants SET password_hash = ? WHERE id = ?").bind_all(hash, id).run();
+  }
+  void set_login_failures(TenantId id, int count, std::int64_t at) override {
+    db_->prepare("UPDATE tenants SET failed_logins = ?, last_failed_at = ? WHERE id = ?")
+        .bind_all(count, at, id)
+        .run();
+  }
+  void set_company_identity(TenantId id, const std::string& file_id, const std::string& name,
+                            const std::string& path) override {
+    db_->prepare(
+           "UPDATE tenants SET known_file_id = ?, known_company_name = ?, known_company_path = ? "
+           "WHERE id = ?")
+        .bind_all(file_id, name, path, id)
+        .run();
+  }
+
+  void create_session(const SessionRow& r) override {
+    db_->prepare(
+           "INSERT INTO sessions(ticket, tenant_id, run_id, status, created_at, last_seen_at, "
+           "state, last_error) VALUES(?,?,?,?,?,?,?,?)")
+        .bind_all(r.ticket, r.tenant_id, r.run_id, static_cast<int>(r.status), r.created_at,
+                  r.last_seen_at, r.state, r.last_error)
+        .run();
+  }
+  std::optional<SessionRow> session(const std::string& ticket) override {
+    auto s = db_->prepare(
+        "SELECT ticket, tenant_id, run_id, status, created_at, last_seen_at, state, last_error "
+        "FROM sessions WHERE ticket = ?");
+    s.bind_all(ticket);
+    if (!s.step()) return std::nullopt;
+    SessionRow r;
+    r.ticket = s.text(0);
+    r.tenant_id = s.integer(1);
+    r.run_id = s.integer(2);
+    r.status = static_cast<SessionStatus>(s.integer(3));
+    r.created_at = s.integer(4);
+    r.last_seen_at = s.integer(5);
+    r.state = s.text(6);
+    r.last_error = s.text(7);
+    return r;
+  }
+  void save_session(const SessionRow& r) override {
+    db_->prepare(
+           "UPDATE sessions SET status = ?, last_seen_at = ?, state = ?, last_error = ? "
+           "WHERE ticket = ?")
+        .bind_all(static_cast<int>(r.status), r.last_seen_at, r.state, r.last_error, r.ticket)
+        .run();
+  }
+  std::vector<std::string> supersede_sessions(TenantId tenant) override {
+    auto s = db_->prepare("SELECT ticket FROM sessions WHERE tenant_id = ? AND status = ?");
+    s.bind_all(tenant, static_cast<int>(SessionStatus::Open));
+    std::vector<std::string> tickets;
+    while (s.step()) tickets.push_back(s.text(0));
+    db_->prepare("UPDATE sessions SET status = ? WHERE tenant_id = ? AND status = ?")
+        .bind_all(static_cast<int>(SessionStatus::Superseded), tenant,
+                  static_cast<int>(SessionStatus::Open))
+        .run();
+    return tickets;
+  }
+  void delete_sessions_before(std::int64_t before) override {
+    db_->prepare("DELETE FROM sessions WHERE last_seen_at < ?").bind_all(before).run();
+  }
+
+  RunId start_run(TenantId tenant, std::int64_t now) override {
+    db_->prepare("INSERT INTO runs(tenant_id, started_at) VALUES(?, ?)").bind_all(tenant, now).run();
+    return db_->last_insert_id();
+  }
+  void finish_run(const RunRow& r) override {
+    db_->prepare(
+           "UPDATE runs SET ended_at = ?, outcome = ?, linked = ?, added = ?, review = ?, "
+           "errors = ?, records_fetched = ?, summary = ? WHERE id = ?")
+        .bind_all(r.ended_at, r.outcome, r.linked, r.added, r.review, r.errors, r.records_fetched,
+                  r.summary, r.id)
+        .run();
+  }
+  static RunRow read_run(Statement& s) {
+    RunRow r;
+    r.id = s.integer(0);
+    r.tenant_id = s.integer(1);
+    r.started_at = s.integer(2);
+    r.ended_at = s.integer(3);
+    r.outcome = s.text(4);
+    r.linked = static_cast<int>(s.integer(5));
+    r.added = static_cast<int>(s.integer(6));
+    r.review = static_cast<int>(s.integer(7));
+    r.errors = static_cast<int>(s.integer(8));
+    r.records_fetched = s.integer(9);
+    r.summary = s.text(10);
+    return r;
+  }
+  static constexpr const char* kRunCols =
+      "SELECT id, tenant_id, started_at, ended_at, outcome, linked, added, review, errors, "
+      "records_fetched, summary FROM runs ";
+  std::optional<RunRow> run(RunId id) override {
+    auto s = db_->prepare(std::string(kRunCols) + "WHERE id = ?");
+    s.bind_all(id);
+    if (!s.step()) return std::nullopt;
+    return read_run(s);
+  }
+  std::vector<RunRow> runs(TenantId tenant, int limit) override {
+    auto s = db_->prepare(std::string(kRunCols) + "WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+    s.bind_all(tenant, limit);
+    std::vector<RunRow> out;
+    while (s.step()) out.push_back(read_run(s));
+    return out;
+  }
+  void add_event(TenantId tenant, const EventRow& e) override {
+    db_->prepare(
+           "INSERT INTO events(tenant_id, run_id, at, level, kind, account_kind, account_id, "
+           "message) VALUES(?,?,?,?,?,?,?,?)")
+        .bind_all(tenant, e.run_id, e.at, e.level, e.kind, e.account_kind, e.account_id,
+                  e.message)
+        .run();
+  }
+  std::vector<EventRow> events(RunId run) override {
+    auto s = db_->prepare(
+        "SELECT id, run_id, at, level, kind, account_kind, account_id, message FROM events "
+        "WHERE run_id = ? ORDER BY id");
+    s.bind_all(run);
+    std::vector<EventRow> out;
+    while (s.step()) {
+      EventRow e;
+      e.id = s.integer(0);
+      e.run_id = s.integer(1);
+      e.at = s.integer(2);
+      e.level = s.text(3);
+      e.kind = s.text(4);
+      e.account_kind = s.text(5);
+      e.account_id = s.text(6);
+      e.message = s.text(7);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  void upsert_account(TenantId tenant, const AccountRow& a) override {
+    db_->prepare(
+           "INSERT INTO accounts(tenant_id, kind, account_id, name, accounting_name, company_name, "
+           "first_name, last_name, phone, email, addr1, addr2, city, state, postal_code, country) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(tenant_id, kind, account_id) DO "
+           "UPDATE SET name=excluded.name, accounting_name=excluded.accounting_name, "
+           "company_name=excluded.company_name, first_name=excluded.first_name, "
+           "last_name=excluded.last_name, phone=excluded.phone, email=excluded.email, "
+           "addr1=excluded.addr1, addr2=excluded.addr2, city=excluded.city, state=excluded.state, "
+           "postal_code=excluded.postal_code, country=excluded.country")
+        .bind_all(tenant, to_int(a.kind), a.account_id, a.name, a.accounting_name, a.company_name,
+                  a.first_name, a.last_name, a.phone, a.email, a.addr1, a.addr2, a.city, a.state,
+                  a.postal_code, a.country)
+        .run();
+  }
+  void save_account_state(TenantId tenant, const AccountRow& a) override {
+    db_->prepare(
+           "UPDATE accounts SET accounting_name = ?, status = ?, list_id = ?, qb_full_name = ?, "
+           "reason = ?, detail = ?, candidates = ?, declared_new = ? "
+           "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
+        .bind_all(a.accounting_name, a.status, a.list_id, a.qb_full_name, a.reason, a.detail,
+                  a.candidates, a.declared_new, tenant, to_int(a.kind), a.account_id)
+        .run();
+  }
+  static constexpr const char* kAccountCols =
+      "SELECT kind, account_id, name, accounting_name, company_name, first_name, last_name, "
+      "phone, email, addr1, addr2, city, state, postal_code, country, status, list_id, "
+      "qb_full_name, reason, detail, candidates, declared_new FROM accounts ";
+  static AccountRow read_account(Statement& s) {
+    AccountRow a;
+    a.kind = static_cast<AccountKind>(s.integer(0));
+    a.account_id = s.text(1);
+    a.name = s.text(2);
+    a.accounting_name = s.text(3);
+    a.company_name = s.text(4);
+    a.first_name = s.text(5);
+    a.last_name = s.text(6);
+    a.phone = s.text(7);
+    a.email = s.text(8);
+    a.addr1 = s.text(9);
+    a.addr2 = s.text(10);
+    a.city = s.text(11);
+    a.state = s.text(12);
+    a.postal_code = s.text(13);
+    a.country = s.text(14);
+    a.status = s.text(15);
+    a.list_id = s.text(16);
+    a.qb_full_name = s.text(17);
+    a.reason = s.text(18);
+    a.detail = s.text(19);
+    a.candidates = s.text(20);
+    a.declared_new = s.integer(21) != 0;
+    return a;
+  }
+  std::optional<AccountRow> account(TenantId tenant, AccountKind kind,
+                                    const std::string& account_id) override {
+    auto s = db_->prepare(std::string(kAccountCols) +
+                          "WHERE tenant_id = ? AND kind = ? AND account_id = ?");
+    s.bind_all(tenant, to_int(kind), account_id);
+    if (!s.step()) return std::nullopt;
+    return read_account(s);
+  }
+  std::vector<AccountRow> accounts(TenantId tenant, AccountKind kind) override {
+    auto s = db_->prepare(std::string(kAccountCols) +
+                          "WHERE tenant_id = ? AND kind = ? ORDER BY account_id");
+    s.bind_all(tenant, to_int(kind));
+    std::vector<AccountRow> out;
+    while (s.step()) out.push_back(read_account(s));
+    return out;
+  }
+  std::int64_t account_count(TenantId tenant) override {
+    auto s = db_->prepare("SELECT count(*) FROM accounts WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    s.step();
+    return s.integer(0);
+  }
+
+  void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) override {
+    auto s = db_->prepare(
+        "INSERT INTO qb_entries(tenant_id, list, list_id, full_name, name, parent_list_id, "
+        "is_active, edit_sequence, time_modified, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(tenant_id, list, list_id) DO UPDATE SET full_name=excluded.full_name, "
+        "name=excluded.name, parent_list_id=excluded.parent_list_id, "
+        "is_active=excluded.is_active, edit_sequence=excluded.edit_sequence, "
+        "time_modified=excluded.time_modified, seen_run=excluded.seen_run");
+    for (const auto& r : rows) {
+      s.bind_all(tenant, to_int(r.list), r.list_id, r.full_name, r.name, r.parent_list_id,
+                 r.is_active, r.edit_sequence, r.time_modified, seen_in);
+      s.run();
+      s.reset();
+    }
+  }
+  int delete_unseen(TenantId tenant, QbList list, RunId run) override {
+    db_->prepare("DELETE FROM qb_entries WHERE tenant_id = ? AND list = ? AND seen_run <> ?")
+        .bind_all(tenant, to_int(list), run)
+        .run();
+    return db_->changes();
+  }
+  std::vector<QbRow> entries(TenantId tenant) override {
+    auto s = db_->prepare(
+        "SELECT list, list_id, full_name, name, parent_list_id, is_active, edit_sequence, "
+        "time_modified FROM qb_entries WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    std::vector<QbRow> out;
+    while (s.step()) {
+      QbRow r;
+      r.list = static_cast<QbList>(s.integer(0));
+      r.list_id = s.text(1);
+      r.full_name = s.text(2);
+      r.name = s.text(3);
+      r.parent_list_id = s.text(4);
+      r.is_active = s.integer(5) != 0;
+      r.edit_sequence = s.text(6);
+      r.time_modified = s.text(7);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+  ListMark list_mark(TenantId tenant, QbList list) override {
+    auto s = db_->prepare(
+        "SELECT max_time_modified, last_full_at FROM list_marks WHERE tenant_id = ? AND list = ?");
+    s.bind_all(tenant, to_int(list));
+    ListMark m;
+    if (s.step()) {
+      m.max_time_modified = s.text(0);
+      m.last_full_at = s.integer(1);
+    }
+    return m;
+  }
+  void set_list_mark(TenantId tenant, QbList list, const ListMark& m) override {
+    db_->prepare(
+           "INSERT INTO list_marks(tenant_id, list, max_time_modified, last_full_at) "
+           "VALUES(?,?,?,?) ON CONFLICT(tenant_id, list) DO UPDATE SET "
+           "max_time_modified=excluded.max_time_modified, last_full_at=excluded.last_full_at")
+        .bind_all(tenant, to_int(list), m.max_time_modified, m.last_full_at)
+        .run();
+  }
+
+  bool enqueue_add(TenantId tenant, const OutboxRow& r) override {
+    auto s = db_->prepare(
+        "SELECT count(*) FROM outbox WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
+        "state IN (?,?,?,?)");
+    s.bind_all(tenant, to_int(r.kind), r.account_id, static_cast<int>(AddState::Queued),
+               static_cast<int>(AddState::Sent), static_cast<int>(AddState::InDoubt),
+               static_cast<int>(AddState::Collided));
+    s.step();
+    if (s.integer(0) > 0) return false;
+    db_->prepare(
+           "INSERT INTO outbox(tenant_id, kind, account_id, name, state, run_id) "
+           "VALUES(?,?,?,?,?,?)")
+        .bind_all(tenant, to_int(r.kind), r.account_id, r.name, static_cast<int>(AddState::Queued),
+                  r.run_id)
+        .run();
+    return true;
+  }
+  static OutboxRow read_outbox(Statement& s) {
+    OutboxRow r;
+    r.id = s.integer(0);
+    r.kind = static_cast<AccountKind>(s.integer(1));
+    r.account_id = s.text(2);
+    r.name = s.text(3);
+    r.state = static_cast<AddState>(s.integer(4));
+    r.list_id = s.text(5);
+    r.error = s.text(6);
+    r.run_id = s.integer(7);
+    return r;
+  }
+  static constexpr const char* kOutboxCols =
+      "SELECT id, kind, account_id, name, state, list_id, error, run_id FROM outbox ";
+  std::vector<OutboxRow> outbox(TenantId tenant, AddState state, int limit) override {
+    auto s = db_->prepare(std::string(kOutboxCols) +
+                          "WHERE tenant_id = ? AND state = ? ORDER BY id LIMIT ?");
+    s.bind_all(tenant, static_cast<int>(state), limit);
+    std::vector<OutboxRow> out;
+    while (s.step()) out.push_back(read_outbox(s));
+    return out;
+  }
+  void set_add_state(std::int64_t id, AddState state, RunId run, const std::string& list_id,
+                     const std::string& error) override {
+    db_->prepare("UPDATE outbox SET state = ?, run_id = ?, list_id = ?, error = ? WHERE id = ?")
+        .bind_all(static_cast<int>(state), run, list_id, error, id)
+        .run();
+  }
+  std::optional<OutboxRow> outbox_row(std::int64_t id) override {
+    auto s = db_->prepare(std::string(kOutboxCols) + "WHERE id = ?");
+    s.bind_all(id);
+    if (!s.step()) return std::nullopt;
+    return read_outbox(s);
+  }
+
+  int mark_sent_in_doubt(TenantId tenant) override {
+    db_->prepare("UPDATE outbox SET state = ? WHERE tenant_id = ? AND state = ?")
+        .bind_all(static_cast<int>(AddState::InDoubt), tenant, static_cast<int>(AddState::Sent))
+        .run();
+    return db_->changes();
+  }
+  void cancel_queued_add(TenantId tenant, AccountKind kind, const std::string& account_id) override {
+    db_->prepare(
+           "UPDATE outbox SET state = ? WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
+           "state = ?")
+        .bind_all(static_cast<int>(AddState::Cancelled), tenant, to_int(kind), account_id,
+                  static_cast<int>(AddState::Queued))
+        .run();
+  }
+  std::int64_t count_adds(TenantId tenant, AddState state) override {
+    auto s = db_->prepare("SELECT count(*) FROM outbox WHERE tenant_id = ? AND state = ?");
+    s.bind_all(tenant, static_cast<int>(state));
+    s.step();
+    return s.integer(0);
+  }
+
+ private:
+  std::unique_ptr<Database> db_;
+  std::function<void(std::unique_ptr<Database>)> give_back_;
+  bool done_ = false;
+};
+
+void migrate(Database& db) {
+  auto version_stmt = db.prepare("PRAGMA user_version");
+  version_stmt.step();
+  const auto current = static_cast<std::size_t>(version_stmt.integer(0));
+  constexpr std::size_t latest = std::size(kMigrations);
+  if (current > latest)
+    throw Error("database schema version " + std::to_string(current) +
+                " is newer than this qblink understands (" + std::to_string(latest) + ")");
+  for (std::size_t v = current; v < latest; ++v) {
+    Transaction tx(db);
+    db.exec(kMigrations[v]);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace
+
+std::string make_guid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "{%08X-%04X-%04X-%04X-%012llX}", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
+                static_cast<unsigned>(b >> 48),
+                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+Store::Store(const std::string& path) : path_(path), pool_(std::make_unique<Pool>()) {
+  auto db = std::make_unique<Database>(path);
+  migrate(*db);
+  pool_->idle.push_back(std::move(db));
+}
+
+Store::~Store() = default;
+
+std::unique_ptr<Tx> Store::begin(bool write) {
+  std::unique_ptr<Database> db;
+  {
+    std::lock_guard lock(pool_->mutex);
+    if (!pool_->idle.empty()) {
+      db = std::move(pool_->idle.back());
+      pool_->idle.pop_back();
+    }
+  }
+  if (!db) db = std::make_unique<Database>(path_);
+  Pool* pool = pool_.get();
+  return std::make_unique<SqliteTx>(std::move(db), write,
+                                    [pool](std::unique_ptr<Database> back) {
+                                      std::lock_guard lock(pool->mutex);
+                                      pool->idle.push_back(std::move(back));
+                                    });
+}
+
+int Store::schema_version() {
+  Database db(path_);
+  auto s = db.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+}  // namespace qblink::store

@@ -1,0 +1,190 @@
+#pragma once
+// The store: tenants, tickets and session state, accounts, the QuickBooks snapshot, the outbox of
+// adds and the sync log. Nothing here names SQLite: the header is the narrow interface a PostgreSQL
+// implementation would also satisfy (any instance must be able to answer any call of any session,
+// so session state lives here, never only in memory).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reconcile/reconcile.h"
+
+namespace qblink::store {
+
+using TenantId = std::int64_t;
+using RunId = std::int64_t;
+
+struct Tenant {
+  TenantId id = 0;
+  std::string username;
+  std::string password_hash;   // argon2id, libsodium's encoded form
+  std::string company_file;    // path to ask the Web Connector for, or "" for the open company
+  std::string file_id;         // the .qwc FileID, generated once
+  int failed_logins = 0;
+  std::int64_t last_failed_at = 0;  // unix seconds
+  // The company file the first successful run saw; later runs must see the same one.
+  std::string known_file_id, known_company_name, known_company_path;
+};
+
+enum class SessionStatus { Open, Closed, Superseded };
+
+struct SessionRow {
+  std::string ticket;
+  TenantId tenant_id = 0;
+  RunId run_id = 0;
+  SessionStatus status = SessionStatus::Open;
+  std::int64_t created_at = 0;
+  std::int64_t last_seen_at = 0;
+  std::string state;        // the session machine's state, serialized by sync/
+  std::string last_error;   // what getLastError answers
+};
+
+// One of the app's accounts (a customer or a supplier) and what reconciliation made of it.
+struct AccountRow {
+  reconcile::AccountKind kind = reconcile::AccountKind::Customer;
+  std::string account_id, name, accounting_name;
+  std::string company_name, first_name, last_name, phone, email;
+  std::string addr1, addr2, city, state, postal_code, country;
+  std::string status = "pending";  // linked, new, pending, review, error
+  std::string list_id, qb_full_name, reason, detail;
+  std::string candidates;          // JSON array of review candidates
+  bool declared_new = false;
+};
+
+struct QbRow {
+  reconcile::QbList list = reconcile::QbList::Customer;
+  std::string list_id, full_name, name, parent_list_id, edit_sequence, time_modified;
+  bool is_active = true;
+};
+
+// Queued -> Sent -> Confirmed. Sent with no answer -> InDoubt (re-queried before anything else).
+// A 3100 answer -> Collided (queried once, then linked or sent to review; never retried).
+// Cancelled: reconciliation found the account linked before the add was sent.
+enum class AddState { Queued, Sent, Confirmed, InDoubt, Collided, Failed, Cancelled };
+std::string_view to_string(AddState state);
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  reconcile::AccountKind kind = reconcile::AccountKind::Customer;
+  std::string account_id, name;
+  AddState state = AddState::Queued;
+  std::string list_id, error;
+  RunId run_id = 0;
+};
+
+struct RunRow {
+  RunId id = 0;
+  TenantId tenant_id = 0;
+  std::int64_t started_at = 0, ended_at = 0;
+  std::string outcome;  // running, ok, failed, lost, nothing to do
+  int linked = 0, added = 0, review = 0, errors = 0;
+  std::int64_t records_fetched = 0;
+  std::string summary;
+};
+
+struct EventRow {
+  std::int64_t id = 0;
+  RunId run_id = 0;
+  std::int64_t at = 0;
+  std::string level;  // info, warn, error
+  std::string kind;   // e.g. linked, added, review, renamed, company, qbwc
+  std::string account_kind, account_id, message;
+};
+
+// Per tenant and QuickBooks list: where the incremental fetch resumes.
+struct ListMark {
+  std::string max_time_modified;  // the newest TimeModified seen, as QuickBooks wrote it
+  std::int64_t last_full_at = 0;  // unix seconds of the last complete snapshot (0 = never)
+};
+
+class Store;
+
+// A unit of work on one connection. Writes happen inside begin(true)'s transaction, which
+// commit() ends; destroying it uncommitted rolls everything back.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual void commit() = 0;
+
+  // Installation
+  virtual std::string owner_id() = 0;  // generated once per database, then stable
+
+  // Tenants
+  virtual std::optional<Tenant> tenant_by_name(const std::string& username) = 0;
+  virtual std::optional<Tenant> tenant(TenantId id) = 0;
+  virtual std::vector<Tenant> tenants() = 0;
+  virtual TenantId add_tenant(const Tenant& tenant) = 0;
+  virtual bool remove_tenant(TenantId id) = 0;
+  virtual void set_password_hash(TenantId id, const std::string& hash) = 0;
+  virtual void set_login_failures(TenantId id, int count, std::int64_t at) = 0;
+  virtual void set_company_identity(TenantId id, const std::string& file_id,
+                                    const std::string& name, const std::string& path) = 0;
+
+  // Sessions
+  virtual void create_session(const SessionRow& row) = 0;
+  virtual std::optional<SessionRow> session(const std::string& ticket) = 0;
+  virtual void save_session(const SessionRow& row) = 0;
+  // Marks every open session of the tenant superseded; returns their tickets.
+  virtual std::vector<std::string> supersede_sessions(TenantId tenant) = 0;
+  virtual void delete_sessions_before(std::int64_t last_seen_before) = 0;
+
+  // Runs and the sync log
+  virtual RunId start_run(TenantId tenant, std::int64_t now) = 0;
+  virtual void finish_run(const RunRow& run) = 0;
+  virtual std::optional<RunRow> run(RunId id) = 0;
+  virtual std::vector<RunRow> runs(TenantId tenant, int limit) = 0;
+  virtual void add_event(TenantId tenant, const EventRow& event) = 0;
+  virtual std::vector<EventRow> events(RunId run) = 0;
+
+  // Accounts
+  virtual void upsert_account(TenantId tenant, const AccountRow& row) = 0;  // import: app fields
+  virtual void save_account_state(TenantId tenant, const AccountRow& row) = 0;  // reconcile result
+  virtual std::optional<AccountRow> account(TenantId tenant, reconcile::AccountKind kind,
+                                            const std::string& account_id) = 0;
+  virtual std::vector<AccountRow> accounts(TenantId tenant, reconcile::AccountKind kind) = 0;
+  virtual std::int64_t account_count(TenantId tenant) = 0;
+
+  // QuickBooks snapshot
+  virtual void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) = 0;
+  // After a complete (non-incremental) fetch: entries of `list` not seen in this run are gone.
+  virtual int delete_unseen(TenantId tenant, reconcile::QbList list, RunId run) = 0;
+  virtual std::vector<QbRow> entries(TenantId tenant) = 0;
+  virtual ListMark list_mark(TenantId tenant, reconcile::QbList list) = 0;
+  virtual void set_list_mark(TenantId tenant, reconcile::QbList list, const ListMark& mark) = 0;
+
+  // Outbox of adds
+  // Queues an add unless one for this account is already queued, sent, in doubt or collided.
+  virtual bool enqueue_add(TenantId tenant, const OutboxRow& row) = 0;
+  virtual std::vector<OutboxRow> outbox(TenantId tenant, AddState state, int limit) = 0;
+  virtual void set_add_state(std::int64_t id, AddState state, RunId run, const std::string& list_id,
+                             const std::string& error) = 0;
+  virtual std::optional<OutboxRow> outbox_row(std::int64_t id) = 0;
+  // Every add of the tenant left Sent by an earlier session becomes InDoubt; returns how many.
+  virtual int mark_sent_in_doubt(TenantId tenant) = 0;
+  // Cancels a queued add of this account (reconciliation linked or held it meanwhile).
+  virtual void cancel_queued_add(TenantId tenant, reconcile::AccountKind kind,
+                                 const std::string& account_id) = 0;
+  virtual std::int64_t count_adds(TenantId tenant, AddState state) = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the database and applies pending schema migrations.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  std::unique_ptr<Tx> begin(bool write);  // write = BEGIN IMMEDIATE
+  int schema_version();
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Pool;
+  std::string path_;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace qblink::store

@@ -1,0 +1,148 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "store/database.h"
+#include "support/test_support.h"
+
+namespace qblink::store {
+namespace {
+
+using reconcile::AccountKind;
+using reconcile::QbList;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  test::TempDir dir;
+  std::string path = (dir / "qblink.db").string();
+  Store store{path};
+
+  TenantId add_tenant(const std::string& name) {
+    auto tx = store.begin(true);
+    Tenant t;
+    t.username = name;
+    t.password_hash = "hash";
+    t.file_id = "{F}";
+    const auto id = tx->add_tenant(t);
+    tx->commit();
+    return id;
+  }
+};
+
+TEST_F(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
+  EXPECT_EQ(store.schema_version(), 1);
+  add_tenant("alice");
+  Store again(path);
+  auto tx = again.begin(false);
+  EXPECT_TRUE(tx->tenant_by_name("alice").has_value());
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerQblink) {
+  {
+    Database db(path);
+    db.exec("PRAGMA user_version = 99");
+  }
+  EXPECT_THROW(Store{path}, Error);
+}
+
+TEST_F(StoreTest, OwnerIdIsGeneratedOnceAndStable) {
+  std::string first;
+  {
+    auto tx = store.begin(true);
+    first = tx->owner_id();
+    tx->commit();
+  }
+  Store again(path);
+  auto tx = again.begin(true);
+  EXPECT_EQ(tx->owner_id(), first);
+  EXPECT_EQ(first.size(), 38u);
+  EXPECT_EQ(first.front(), '{');
+}
+
+TEST_F(StoreTest, UncommittedWorkRollsBack) {
+  {
+    auto tx = store.begin(true);
+    Tenant t;
+    t.username = "ghost";
+    t.password_hash = "h";
+    t.file_id = "{F}";
+    tx->add_tenant(t);
+  }
+  auto tx = store.begin(false);
+  EXPECT_FALSE(tx->tenant_by_name("ghost").has_value());
+}
+
+TEST_F(StoreTest, SupersedingMarksOnlyThatTenantsOpenSessions) {
+  const auto a = add_tenant("a"), b = add_tenant("b");
+  auto tx = store.begin(true);
+  for (auto [ticket, tenant] : {std::pair{"t1", a}, {"t2", b}}) {
+    SessionRow r;
+    r.ticket = ticket;
+    r.tenant_id = tenant;
+    tx->create_session(r);
+  }
+  EXPECT_EQ(tx->supersede_sessions(a), std::vector<std::string>{"t1"});
+  EXPECT_EQ(tx->session("t1")->status, SessionStatus::Superseded);
+  EXPECT_EQ(tx->session("t2")->status, SessionStatus::Open);
+}
+
+TEST_F(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  OutboxRow r;
+  r.kind = AccountKind::Customer;
+  r.account_id = "C1";
+  r.name = "Acme";
+  EXPECT_TRUE(tx->enqueue_add(t, r));
+  EXPECT_FALSE(tx->enqueue_add(t, r));
+  const auto queued = tx->outbox(t, AddState::Queued, 10);
+  ASSERT_EQ(queued.size(), 1u);
+  tx->set_add_state(queued[0].id, AddState::Sent, 1, "", "");
+  EXPECT_FALSE(tx->enqueue_add(t, r)) << "sent but unanswered is still outstanding";
+  EXPECT_EQ(tx->mark_sent_in_doubt(t), 1);
+  EXPECT_EQ(tx->count_adds(t, AddState::InDoubt), 1);
+  EXPECT_FALSE(tx->enqueue_add(t, r));
+  tx->set_add_state(queued[0].id, AddState::Confirmed, 1, "80000001-1", "");
+  EXPECT_TRUE(tx->enqueue_add(t, r)) << "a confirmed add no longer blocks";
+}
+
+TEST_F(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  tx->upsert_entries(t, {{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true},
+                         {QbList::Customer, "L2", "Bolt", "Bolt", "", "1", "", true}},
+                     1);
+  tx->upsert_entries(t, {{QbList::Customer, "L1", "Acme Ltd", "Acme Ltd", "", "2", "", true}}, 2);
+  EXPECT_EQ(tx->delete_unseen(t, QbList::Customer, 2), 1);
+  const auto rows = tx->entries(t);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].full_name, "Acme Ltd");
+}
+
+TEST_F(StoreTest, AccountTextRoundTripsByteExact) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  AccountRow a;
+  a.account_id = "C1";
+  a.name = "  Café & <Co> \"Ltd\" 'x'  ";
+  a.accounting_name = "Café  &  Co";
+  tx->upsert_account(t, a);
+  const auto back = tx->account(t, AccountKind::Customer, "C1");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->name, a.name);
+  EXPECT_EQ(back->accounting_name, a.accounting_name);
+}
+
+TEST_F(StoreTest, RemovingATenantRemovesItsData) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  AccountRow a;
+  a.account_id = "C1";
+  a.name = "X";
+  tx->upsert_account(t, a);
+  EXPECT_TRUE(tx->remove_tenant(t));
+  EXPECT_EQ(tx->account_count(t), 0);
+}
+
+}  // namespace
+}  // namespace qblink::store
