@@ -4,9 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/util.h"
-#include "http/router.h"
+#include "cli/endpoint.h"
 #include "http/server.h"
-#include "soap/adapter.h"
 #include "sync/service.h"
 
 namespace qblink::cli {
@@ -35,14 +34,6 @@ void split_listen(const std::string& listen, std::string& host, unsigned short& 
   } catch (const std::exception&) {
     throw Error("--listen: '" + listen.substr(colon + 1) + "' is not a port number");
   }
-}
-
-http::Response reply(unsigned status, std::string content_type, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.content_type = std::move(content_type);
-  r.body = std::move(body);
-  return r;
 }
 
 }  // namespace
@@ -75,28 +66,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     sync::Service service(*store, so);
     const std::size_t limit = o.body_limit;
 
-    http::Router router;
-    router.route("POST", "/qbwc", [&service, limit](const http::Request& rq) {
-      auto r = soap::handle(service, rq.body, limit);
-      return reply(r.http_status, r.content_type, std::move(r.body));
-    });
-    router.route("GET", "/qbwc", [](const http::Request&) {
-      return reply(200, "text/plain; charset=utf-8",
-                   "qblink QuickBooks Web Connector endpoint: POST SOAP here.\n");
-    });
-    router.route("GET", "/health", [](const http::Request&) {
-      return reply(200, "text/plain; charset=utf-8", "ok\n");
-    });
-    router.route("GET", "/support", [](const http::Request&) {
-      return reply(
-          200, "text/html; charset=utf-8",
-          "<!doctype html><title>qblink</title><h1>qblink</h1><p>This server links your "
-          "app's customers and suppliers to QuickBooks Desktop through the Web Connector. "
-          "Ask your administrator for the sync log: <code>qblink log USER</code>.</p>\n");
-    });
-
     try {
-      http::Server server(o, router.handler());
+      http::Server server(o, make_endpoint(service, limit));
       server.start();
       spdlog::info("qblink serving {}://{}:{}/qbwc (database {})", server.is_tls() ? "https" : "http",
                    o.host, server.port(), ctx.db_path);

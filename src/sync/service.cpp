@@ -25,8 +25,6 @@ using store::SessionStatus;
 
 constexpr QbList kPlan[] = {QbList::Customer, QbList::Vendor, QbList::Employee, QbList::OtherName};
 constexpr int kPlanSize = 4;
-constexpr qbxml::Version kMaxVersion{13, 0};
-constexpr qbxml::Version kMinVersion{4, 0};  // first with IncludeRetElement and iterators
 
 qbxml::ListKind to_qbxml(QbList list) {
   switch (list) {
@@ -230,8 +228,7 @@ void apply_reconcile(Call& c) {
       if (!event_kind.empty()) {
         const bool warn = event_kind == "review";
         c.event(warn ? "warn" : "info", event_kind,
-                fmt::format("{} {} \"{}\": {} ({})", kind_text, row.account_id, row.name,
-                            event_kind == "queued" ? "new, queued to add" : row.reason, d.detail),
+                fmt::format("{} {} \"{}\": {}", kind_text, row.account_id, row.name, d.detail),
                 kind_text, row.account_id);
       }
       if (row.status != before.status || row.list_id != before.list_id ||
@@ -436,16 +433,20 @@ bool check_host(Call& c, const SendRequestArgs& a) {
   auto& m = c.data.machine;
   const auto owner = c.tx->owner_id();
   const auto host = qbxml::parse_hcp_response(a.hcp_response, owner);
-  qbxml::Version reported{a.qbxml_major, a.qbxml_minor};
-  const qbxml::Version chosen = std::min(reported, kMaxVersion);
-  if (chosen < kMinVersion) {
+  const qbxml::Version reported{a.qbxml_major, a.qbxml_minor};
+  const auto choice = qbxml::choose_version(host.ok ? host.supported_versions
+                                                    : std::vector<qbxml::Version>{},
+                                            reported);
+  if (!choice) {
+    const auto min = qbxml::minimum_supported_version();
     session::fail(m, fmt::format("QuickBooks reports qbXML {}.{}; qblink needs qbXML {}.{} or "
-                                 "newer (QuickBooks 2005 or later). Please update QuickBooks.",
-                                 a.qbxml_major, a.qbxml_minor, kMinVersion.major,
-                                 kMinVersion.minor));
+                                 "newer (QuickBooks 2006 or later). No request was sent; please "
+                                 "update QuickBooks Desktop.",
+                                 a.qbxml_major, a.qbxml_minor, min.major, min.minor));
     c.event("error", "qbxml-version", m.error);
     return false;
   }
+  const qbxml::Version chosen = *choice;
   m.qbxml_major = chosen.major;
   m.qbxml_minor = chosen.minor;
 
@@ -472,7 +473,7 @@ bool check_host(Call& c, const SendRequestArgs& a) {
     return false;
   }
   c.event("info", "company",
-          fmt::format("QuickBooks {} ({}), company \"{}\" at {}, qbXML {}.{} reported, {}.{} used",
+          fmt::format("{} ({}), company \"{}\" at {}, qbXML {}.{} reported, {}.{} used",
                       host.product_name.empty() ? "?" : host.product_name,
                       a.country.empty() ? host.country : a.country, found_name,
                       a.company_file_name, a.qbxml_major, a.qbxml_minor, chosen.major,
@@ -530,10 +531,14 @@ std::string Service::send_request_xml(const SendRequestArgs& a) {
           qbxml::ListQuery q;
           q.kind = to_qbxml(list);
           q.request_id = fmt::format("p{}", action.list_index);
-          q.iterator = action.iterator_id.empty() ? qbxml::Iterator::Start
-                                                  : qbxml::Iterator::Continue;
-          q.iterator_id = action.iterator_id;
-          q.max_returned = options_.page_size;
+          // Only customers and vendors can be paged: EmployeeQuery and OtherNameQuery have no
+          // iterator in qbXML, and those lists are small enough to come in one answer.
+          if (qbxml::can_page(q.kind, version)) {
+            q.iterator = action.iterator_id.empty() ? qbxml::Iterator::Start
+                                                    : qbxml::Iterator::Continue;
+            q.iterator_id = action.iterator_id;
+            q.max_returned = options_.page_size;
+          }
           if (!(c.data.full_mask & (1 << action.list_index))) {
             const auto mark = c.tx->list_mark(c.tenant.id, list);
             q.from_modified_date =
@@ -593,6 +598,7 @@ std::string Service::send_request_xml(const SendRequestArgs& a) {
   } catch (const std::exception& e) {
     // A bug or a store failure: roll back this call, end the session with a readable reason.
     spdlog::error("sendRequestXML failed: {}", e.what());
+    call.reset();  // roll back and release the connection before recording the failure
     auto tx = store_.begin(true);
     if (auto row = tx->session(a.ticket)) {
       row->last_error = std::string("qblink internal error: ") + e.what();
@@ -761,6 +767,16 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
     return pct;
   } catch (const std::exception& e) {
     spdlog::error("receiveResponseXML failed: {}", e.what());
+    call.reset();  // roll back and release the connection before recording the failure
+    auto tx = store_.begin(true);
+    if (auto row = tx->session(a.ticket)) {
+      row->last_error = std::string("qblink internal error: ") + e.what();
+      auto data = decode(row->state);
+      session::fail(data.machine, row->last_error);
+      row->state = encode(data);
+      tx->save_session(*row);
+      tx->commit();
+    }
     return -1;
   }
 }
