@@ -1,1 +1,309 @@
 #include "reconcile/reconcile.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "reconcile/text.h"
+
+namespace qblink::reconcile {
+
+std::string_view to_string(AccountKind kind) {
+  switch (kind) {
+    case AccountKind::Customer:
+      return "customer";
+    case AccountKind::Supplier:
+      return "supplier";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(QbList list) {
+  switch (list) {
+    case QbList::Customer:
+      return "customer";
+    case QbList::Vendor:
+      return "vendor";
+    case QbList::Employee:
+      return "employee";
+    case QbList::OtherName:
+      return "other name";
+  }
+  return "unknown";
+}
+
+QbList list_for(AccountKind kind) {
+  return kind == AccountKind::Supplier ? QbList::Vendor : QbList::Customer;
+}
+
+std::string_view to_string(NearKind kind) {
+  switch (kind) {
+    case NearKind::Case:
+      return "case";
+    case NearKind::Spaces:
+      return "spaces";
+    case NearKind::Punctuation:
+      return "punctuation";
+    case NearKind::Ampersand:
+      return "& vs and";
+    case NearKind::Accents:
+      return "accents";
+    case NearKind::WordOrder:
+      return "word order";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Linked:
+      return "linked";
+    case Outcome::Renamed:
+      return "renamed";
+    case Outcome::Review:
+      return "review";
+    case Outcome::New:
+      return "new";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Reason reason) {
+  switch (reason) {
+    case Reason::StillLinked:
+      return "still linked";
+    case Reason::RenamedInQuickBooks:
+      return "renamed in QuickBooks";
+    case Reason::LinkedEntryGone:
+      return "linked entry gone";
+    case Reason::ExactAccountingName:
+      return "exact accounting name";
+    case Reason::ExactName:
+      return "exact name";
+    case Reason::NearMatch:
+      return "near match";
+    case Reason::NotFoundInQuickBooks:
+      return "not found in QuickBooks";
+    case Reason::NameUsedByOtherList:
+      return "name used by another QuickBooks list";
+    case Reason::IllegalName:
+      return "illegal name";
+    case Reason::NoMatch:
+      return "no match";
+    case Reason::DeclaredNew:
+      return "declared new";
+    case Reason::SameNameAsNewAccount:
+      return "same name as another new account";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using text::quoted;
+
+std::string kinds_text(const std::vector<NearKind>& kinds) {
+  std::string out;
+  for (const NearKind kind : kinds) {
+    if (!out.empty()) out += ", ";
+    out += to_string(kind);
+  }
+  return out;
+}
+
+// `customer "Acme Ltd" (case, inactive)`: enough for the admin to find the entry.
+std::string describe(const Candidate& c, bool with_list) {
+  std::string out;
+  if (with_list) {
+    out += to_string(c.list);
+    out += ' ';
+  }
+  out += quoted(c.full_name);
+  std::string notes = kinds_text(c.kinds);
+  if (!c.is_active) notes += notes.empty() ? "inactive" : ", inactive";
+  if (!notes.empty()) out += " (" + notes + ")";
+  return out;
+}
+
+std::string more_text(std::size_t count) {
+  if (count <= 1) return "";
+  return " (+" + std::to_string(count - 1) + " more)";
+}
+
+// `capacity`: a guess at the rest of the detail, to build it with a single allocation.
+Decision& start(Decision& d, Outcome outcome, Reason reason, std::size_t capacity = 64) {
+  d.outcome = outcome;
+  d.reason = reason;
+  const std::string_view word = to_string(reason);
+  d.detail.reserve(word.size() + capacity);
+  d.detail = word;
+  return d;
+}
+
+// The hot path (most accounts of a linked tenant end here): the detail is built in place.
+Decision linked(Decision d, const QbEntry& e, Reason reason) {
+  start(d, Outcome::Linked, reason, e.full_name.size() + e.list_id.size() + 24);
+  d.list_id = e.list_id;
+  d.full_name = e.full_name;
+  d.detail += ": ";
+  text::append_quoted(d.detail, e.full_name);
+  d.detail += " (ListID ";
+  d.detail += e.list_id;
+  d.detail += e.is_active ? ")" : ", inactive)";
+  return d;
+}
+
+// `near match (case, spaces): "Acme  Plumbing" ~ "ACME Plumbing"`: the kinds of the first
+// candidate lead, as the admin reads them first.
+Decision near_review(Decision d, std::string_view name, std::vector<Candidate> candidates) {
+  start(d, Outcome::Review, Reason::NearMatch);
+  const Candidate& first = candidates.front();
+  d.detail += " (" + kinds_text(first.kinds) + "): " + quoted(name) + " ~ " +
+              quoted(first.full_name) + more_text(candidates.size());
+  d.candidates = std::move(candidates);
+  return d;
+}
+
+Decision other_list_review(Decision d, std::string_view name, std::vector<Candidate> candidates) {
+  start(d, Outcome::Review, Reason::NameUsedByOtherList);
+  d.detail += ": " + quoted(name) + " ~ " + describe(candidates.front(), true) +
+              more_text(candidates.size());
+  d.candidates = std::move(candidates);
+  return d;
+}
+
+Decision decide_linked(Decision d, QbList list, const Account& a, const Snapshot& qb) {
+  if (const QbEntry* e = qb.by_list_id(list, a.list_id)) {
+    // With no accounting name recorded there is nothing to rename: the caller fills it in.
+    if (a.accounting_name.empty() || a.accounting_name == e->full_name) {
+      return linked(std::move(d), *e, Reason::StillLinked);
+    }
+    start(d, Outcome::Renamed, Reason::RenamedInQuickBooks);
+    d.list_id = e->list_id;
+    d.full_name = e->full_name;
+    d.detail += ": " + quoted(a.accounting_name) + " -> " + quoted(e->full_name) + " (ListID " +
+                e->list_id + ")";
+    return d;
+  }
+  // Deleted or merged away: offer what still carries the name, never relink silently.
+  start(d, Outcome::Review, Reason::LinkedEntryGone);
+  const std::string& name = a.accounting_name.empty() ? a.name : a.accounting_name;
+  d.candidates = qb.near(list, name);
+  d.detail += ": ListID " + a.list_id + " (" + quoted(name) + ") is no longer in the QuickBooks " +
+              std::string(to_string(list)) + " list";
+  if (!d.candidates.empty()) d.detail += "; candidate " + describe(d.candidates.front(), false);
+  d.detail += more_text(d.candidates.size());
+  return d;
+}
+
+// Rule 9: the admin rejected the suggestions, so near matches are moot; only a case-insensitive
+// clash (QuickBooks' own uniqueness rule, a 3100) still stops the add.
+Decision decide_declared_new(Decision d, QbList list, const std::string& name, const Snapshot& qb) {
+  if (auto why = illegal_name_reason(name)) {
+    start(d, Outcome::Review, Reason::IllegalName);
+    d.detail += ": " + quoted(name) + ": " + *why;
+    return d;
+  }
+  std::vector<Candidate> same, other;
+  for (const QbEntry* e : qb.by_name_nocase(name)) {
+    Candidate c{e->list, e->list_id, e->full_name, e->is_active, near_kinds(name, e->full_name)};
+    (e->list == list ? same : other).push_back(std::move(c));
+  }
+  if (!other.empty()) return other_list_review(std::move(d), name, std::move(other));
+  if (!same.empty()) return near_review(std::move(d), name, std::move(same));
+  start(d, Outcome::New, Reason::DeclaredNew);
+  d.full_name = name;
+  d.detail += ": will add " + quoted(name);
+  return d;
+}
+
+}  // namespace
+
+Decision decide(AccountKind kind, const Account& account, const Snapshot& qb) {
+  Decision d;
+  d.account_id = account.account_id;
+  const QbList list = list_for(kind);
+  if (!account.list_id.empty()) return decide_linked(std::move(d), list, account, qb);
+
+  const bool has_accounting_name = !account.accounting_name.empty();
+  const std::string& name = has_accounting_name ? account.accounting_name : account.name;
+  // Rules 2 and 5; an inactive entry still owns its name, so it links rather than being re-added.
+  if (const QbEntry* e = qb.by_full_name(list, name)) {
+    return linked(std::move(d), *e,
+                  has_accounting_name ? Reason::ExactAccountingName : Reason::ExactName);
+  }
+  if (account.declared_new) return decide_declared_new(std::move(d), list, name, qb);
+
+  // Rules 3 and 7: anything near in our list can be accepted; near or equal in another list
+  // blocks the name (QuickBooks compares case-insensitively across all four lists).
+  std::vector<Candidate> same, other;
+  for (Candidate& c : qb.near_any(name)) (c.list == list ? same : other).push_back(std::move(c));
+  if (!same.empty()) return near_review(std::move(d), name, std::move(same));
+  if (!other.empty()) return other_list_review(std::move(d), name, std::move(other));
+
+  if (has_accounting_name) {  // rule 4: the admin typed a name QuickBooks lacks; do not guess
+    start(d, Outcome::Review, Reason::NotFoundInQuickBooks);
+    d.detail += ": accounting name " + quoted(name) + " is not in the QuickBooks " +
+                std::string(to_string(list)) + " list";
+    return d;
+  }
+  if (auto why = illegal_name_reason(name)) {  // rule 6: never truncate
+    start(d, Outcome::Review, Reason::IllegalName);
+    d.detail += ": " + quoted(name) + ": " + *why;
+    return d;
+  }
+  start(d, Outcome::New, Reason::NoMatch, name.size() + 16);
+  d.full_name = name;
+  d.detail += ": will add ";
+  text::append_quoted(d.detail, name);
+  return d;
+}
+
+std::vector<Decision> reconcile(AccountKind kind, const std::vector<Account>& accounts,
+                                const Snapshot& qb) {
+  std::vector<Decision> out;
+  out.reserve(accounts.size());
+  // Every New decision by the hash of its name ignoring case. Sorted, equal names sit together,
+  // earliest first; equal hashes are confirmed with equal_nocase.
+  std::vector<std::pair<std::size_t, std::size_t>> adding;
+  std::string lowered;
+  for (const Account& account : accounts) {
+    out.push_back(decide(kind, account, qb));
+    const Decision& d = out.back();
+    if (d.outcome != Outcome::New) continue;
+    text::fold(d.full_name, text::fold_bit(NearKind::Case), text::PunctuationAs::Nothing, lowered);
+    adding.emplace_back(std::hash<std::string>{}(lowered), out.size() - 1);
+  }
+  std::sort(adding.begin(), adding.end());
+  std::vector<std::size_t> kept;  // within one hash: the first decision of each distinct name
+  for (std::size_t g = 0; g < adding.size();) {
+    std::size_t end = g;
+    while (end < adding.size() && adding[end].first == adding[g].first) ++end;
+    kept.clear();
+    for (std::size_t i = g; i < end; ++i) {
+      Decision& d = out[adding[i].second];
+      const auto same = [&](std::size_t k) {
+        return text::equal_nocase(out[k].full_name, d.full_name);
+      };
+      const auto first = std::find_if(kept.begin(), kept.end(), same);
+      if (first == kept.end()) {
+        kept.push_back(adding[i].second);
+        continue;
+      }
+      // QuickBooks would see one name twice: the second add would fail (3100) or, worse,
+      // collide with the first in flight. Only the earliest account goes ahead.
+      const Decision& earlier = out[*first];
+      const std::string name = std::move(d.full_name);
+      const std::string id = std::move(d.account_id);
+      d = Decision{};
+      d.account_id = id;
+      start(d, Outcome::Review, Reason::SameNameAsNewAccount);
+      d.detail += ": " + quoted(name) + " is also added for account " + quoted(earlier.account_id) +
+                  " as " + quoted(earlier.full_name);
+    }
+    g = end;
+  }
+  return out;
+}
+
+}  // namespace qblink::reconcile

@@ -53,6 +53,8 @@ struct SessionData {
   std::string list_max_tm;        // newest TimeModified seen in the list being fetched
   int linked = 0, added = 0, errors = 0;
   std::int64_t records_fetched = 0;
+  // The company this session talks to; recorded for the tenant when its first run succeeds.
+  std::string file_id, company_name, company_path;
 };
 
 std::string encode(const SessionData& d) {
@@ -61,7 +63,8 @@ std::string encode(const SessionData& d) {
               {"iter", m.iterator_id}, {"remaining", m.remaining}, {"done", m.units_done},
               {"error", m.error}, {"major", m.qbxml_major}, {"minor", m.qbxml_minor},
               {"full", d.full_mask}, {"maxtm", d.list_max_tm}, {"linked", d.linked},
-              {"added", d.added}, {"errors", d.errors}, {"fetched", d.records_fetched}}
+              {"added", d.added}, {"errors", d.errors}, {"fetched", d.records_fetched},
+              {"file_id", d.file_id}, {"company", d.company_name}, {"path", d.company_path}}
       .dump();
 }
 
@@ -84,6 +87,9 @@ SessionData decode(const std::string& text) {
   d.added = j.value("added", 0);
   d.errors = j.value("errors", 0);
   d.records_fetched = j.value("fetched", std::int64_t{0});
+  d.file_id = j.value("file_id", "");
+  d.company_name = j.value("company", "");
+  d.company_path = j.value("path", "");
   return d;
 }
 
@@ -159,6 +165,16 @@ void end_run(Call& c, const std::string& outcome) {
   run->records_fetched = c.data.records_fetched;
   run->summary = outcome == "ok" ? summary_of(c.data, run->review) : c.data.machine.error;
   c.tx->finish_run(*run);
+  const auto& t = c.tenant;
+  const bool known = !t.known_file_id.empty() || !t.known_company_name.empty();
+  const bool seen = !c.data.file_id.empty() || !c.data.company_name.empty();
+  if (outcome == "ok" && !known && seen) {
+    c.tx->set_company_identity(t.id, c.data.file_id, c.data.company_name, c.data.company_path);
+    c.event("info", "company",
+            fmt::format("company file recorded for tenant '{}': \"{}\" at {} (FileID {})",
+                        t.username, c.data.company_name, c.data.company_path,
+                        c.data.file_id.empty() ? "none" : c.data.file_id));
+  }
 }
 
 // --- reconciliation, applied to the store ---
@@ -478,8 +494,9 @@ bool check_host(Call& c, const SendRequestArgs& a) {
                       a.country.empty() ? host.country : a.country, found_name,
                       a.company_file_name, a.qbxml_major, a.qbxml_minor, chosen.major,
                       chosen.minor));
-  if (!known)
-    c.tx->set_company_identity(t.id, found_id, found_name, a.company_file_name);
+  c.data.file_id = found_id;
+  c.data.company_name = found_name;
+  c.data.company_path = a.company_file_name;
   return true;
 }
 

@@ -28,7 +28,7 @@ struct ServiceOptions {
   int batch_size = 100;                         // adds per message set
   std::int64_t ticket_idle_seconds = 30 * 60;   // a ticket unused this long is expired
   std::int64_t full_refresh_seconds = 24 * 3600;  // a complete snapshot at least this often
-  std::int64_t modified_overlap_seconds = 2 * 3600;  // DST offset bug + inclusive bound
+  std::int64_t modified_overlap_seconds = 3600;  // one DST hour: QuickBooks' offset bug
   int slow_login_after = 5;                     // failed logins before answers slow down
 };
 
