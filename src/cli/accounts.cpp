@@ -154,7 +154,12 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
                   "' for " + a->user);
     acc->accounting_name = a->qb_name;
     // A new accounting name is a new instruction: reconcile it afresh on the next run.
-    if (acc->status != "linked" || acc->qb_full_name != a->qb_name) {
+    if (acc->status == "review") {
+      // Still the admin's decision: `review reject` now adds it under this name.
+      acc->reason = "accounting name set by admin";
+      acc->detail = "will be added as \"" + a->qb_name + "\" after `review reject`, or linked if "
+                    "QuickBooks has that exact name at the next sync";
+    } else if (acc->status != "linked" || acc->qb_full_name != a->qb_name) {
       acc->status = "pending";
       acc->list_id.clear();
       acc->reason = "accounting name set by admin";
