@@ -739,6 +739,13 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
           c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
           c.tx->set_add_state(row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
           link_account_to(c, row->kind, row->account_id, rec, "added");
+          // Our own adds move the incremental mark, so the next run does not fetch them back.
+          const auto list = reconcile::list_for(row->kind);
+          auto mark = c.tx->list_mark(c.tenant.id, list);
+          if (mark.last_full_at != 0 && rec.time_modified > mark.max_time_modified) {
+            mark.max_time_modified = rec.time_modified;
+            c.tx->set_list_mark(c.tenant.id, list, mark);
+          }
           ++c.data.added;
           c.event("info", "added",
                   fmt::format("{} {}: added \"{}\" to QuickBooks (ListID {})", kt,

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include <boost/asio.hpp>
 #include <chrono>
 #include <thread>
