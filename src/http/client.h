@@ -16,14 +16,17 @@ struct Url {
   unsigned short port = 0;
   std::string target;  // path + query, "/" when empty
 };
-// Throws std::invalid_argument with a readable message for anything but http(s)://host[:port][/path].
+// Throws std::invalid_argument with a readable message for anything but
+// http(s)://host[:port][/path].
 Url parse_url(const std::string& url);
 
 struct ClientOptions {
-  bool expect_continue = true;        // send Expect: 100-continue and wait for the interim answer
-  bool verify_tls = false;            // tests use self-signed certificates
-  std::string ca_file;                // when verify_tls
-  std::chrono::milliseconds timeout{60'000};
+  bool expect_continue = true;  // send Expect: 100-continue and wait for the interim answer
+  // How long to wait for "100 Continue" before sending the body anyway (as .NET does).
+  std::chrono::milliseconds continue_timeout{350};
+  bool verify_tls = false;                    // tests use self-signed certificates
+  std::string ca_file;                        // when verify_tls
+  std::chrono::milliseconds timeout{60'000};  // connect + TLS handshake, then each exchange
   std::string user_agent = "qblink-simulator";
 };
 
@@ -38,10 +41,12 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // POST to the URL's path. Reconnects once if a kept-alive connection was closed by the server.
+  // POST to the URL's path. `soap_action` is given bare; it is sent quoted, as QBWC does.
+  // Reconnects once if a kept-alive connection was closed by the server.
   // Throws ClientError on connection, TLS or timeout failures; HTTP errors are returned.
   Response post(const std::string& body, const std::string& soap_action,
                 const std::string& content_type = "text/xml; charset=utf-8");
+  // GET `target` (path + query) on the URL's host. Same error rules as post().
   Response get(const std::string& target);
   // Drops the connection as if the network had failed (fault injection).
   void disconnect();

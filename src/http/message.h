@@ -3,22 +3,28 @@
 // so no other layer includes Beast.
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace qblink::http {
 
 struct Request {
-  std::string method;        // "GET", "POST", ...
-  std::string target;        // "/qbwc"
-  std::string soap_action;   // SOAPAction header with its surrounding quotes removed
+  std::string method;       // "GET", "POST", ...
+  std::string target;       // "/qbwc"
+  std::string soap_action;  // SOAPAction header with its surrounding quotes removed
   std::string content_type;
   std::string body;
-  std::string remote;        // peer address, for logs
+  std::string remote;  // peer address, for logs
 };
 
 struct Response {
   unsigned status = 200;
   std::string content_type = "text/xml; charset=utf-8";
   std::string body;
+  // Extra header fields. From a handler: sent as given (e.g. Allow on a 405), except Content-Type,
+  // Content-Length, Connection and Server, which the server sets itself. From Client: every field
+  // the server sent.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Called on a worker thread (never an I/O thread); may block on the database.

@@ -14,16 +14,17 @@ namespace qblink::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  unsigned short port = 8080;               // 0 = any free port (tests)
-  std::optional<std::string> tls_cert;      // PEM chain; with tls_key enables HTTPS
+  unsigned short port = 8080;           // 0 = any free port (tests)
+  std::optional<std::string> tls_cert;  // PEM chain; with tls_key enables HTTPS
   std::optional<std::string> tls_key;
-  bool allow_http = false;                  // plain HTTP on a non-loopback address (TLS proxy in front)
-  std::size_t body_limit = 256u << 20;      // a CustomerQuery response can be tens of MB
+  bool allow_http = false;              // plain HTTP on a non-loopback address (TLS proxy in front)
+  std::size_t body_limit = 256u << 20;  // a CustomerQuery response can be tens of MB
   std::size_t header_limit = 16u << 10;
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds body_timeout{300'000};
-  std::chrono::milliseconds idle_timeout{120'000};   // keep-alive connection with no request
-  std::size_t max_connections = 512;
+  std::chrono::milliseconds idle_timeout{120'000};  // keep-alive connection with no request
+  std::chrono::milliseconds stop_timeout{10'000};   // stop(): how long in-flight requests may run
+  std::size_t max_connections = 512;                // more are answered 503 and closed
   unsigned io_threads = 1;
   unsigned worker_threads = 4;
 };
@@ -52,7 +53,9 @@ class Server {
   void start();
   // Blocks until stop() is called or, when handle_signals, SIGINT/SIGTERM arrives.
   void wait(bool handle_signals);
-  // Stops accepting, lets in-flight requests finish and answer, then closes everything.
+  // Stops accepting, closes idle connections, lets in-flight requests (header received) finish
+  // and answer for up to stop_timeout, then closes everything and joins the threads. Idempotent
+  // and safe from any thread except a handler's own worker thread.
   void stop();
 
  private:

@@ -1,0 +1,29 @@
+#pragma once
+// Exact-path routing in front of the server's single Handler: GET /health, POST /qbwc, ...
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace qblink::http {
+
+class Router {
+ public:
+  // Adds a route. `path` is matched exactly against the request path, query string ignored.
+  Router& route(std::string method, std::string path, Handler handler);
+
+  // A Handler that dispatches to the routes: an unknown path answers 404; a known path with
+  // another method answers 405 with an Allow header listing the methods it has. The result holds
+  // a copy of the table, so later route() calls do not change it.
+  Handler handler() const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace qblink::http
