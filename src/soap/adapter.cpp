@@ -105,11 +105,18 @@ class Adapter final : public QBWebConnectorSvcSoapService {
 };
 
 bool has_doctype(std::string_view body) {
-  // Case-insensitive search: gSOAP accepts a DOCTYPE without expanding it, so refuse it here.
-  static constexpr std::string_view needle = "<!doctype";
-  auto it = std::search(body.begin(), body.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-  return it != body.end();
+  // gSOAP accepts a DOCTYPE without expanding it, so refuse it here. "<!" is rare (comments,
+  // CDATA), so find it fast and compare the rest without regard to case.
+  static constexpr std::string_view rest = "doctype";
+  for (auto pos = body.find("<!"); pos != std::string_view::npos; pos = body.find("<!", pos + 2)) {
+    const auto word = body.substr(pos + 2, rest.size());
+    if (word.size() == rest.size() &&
+        std::equal(word.begin(), word.end(), rest.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        }))
+      return true;
+  }
+  return false;
 }
 
 bool starts_like_xml(std::string_view body) {

@@ -25,7 +25,9 @@ Database::Database(const std::string& path) {
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  cache_.reset();  // statements are finalized before the connection closes
+}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 
@@ -40,6 +42,19 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) { return Statement(db_.get(), sql); }
+
+Statement& Database::cached(std::string_view sql) {
+  if (!cache_) cache_ = std::make_unique<std::map<std::string, Statement, std::less<>>>();
+  auto it = cache_->find(sql);
+  if (it == cache_->end()) it = cache_->emplace(std::string(sql), prepare(sql)).first;
+  it->second.reset();
+  return it->second;
+}
+
+void Database::reset_cached() {
+  if (!cache_) return;
+  for (auto& [sql, stmt] : *cache_) stmt.reset();
+}
 
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }
 

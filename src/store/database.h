@@ -2,6 +2,7 @@
 // RAII over sqlite3: a connection, prepared statements and scope-bound transactions.
 // sqlite3.h stays out of this header; errors surface as store::Error.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,11 @@ class Database {
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  // A prepared statement kept for the life of the connection, reset and ready to bind. The same
+  // SQL text must not be in use twice at once. Preparing costs more than running most of ours.
+  Statement& cached(std::string_view sql);
+  // Resets every cached statement, so none holds a read lock across COMMIT or ROLLBACK.
+  void reset_cached();
   std::int64_t last_insert_id() const;
   int changes() const;
   sqlite3* handle() const { return db_.get(); }
@@ -38,6 +44,7 @@ class Database {
     void operator()(sqlite3* db) const;
   };
   std::unique_ptr<sqlite3, Closer> db_;
+  std::unique_ptr<std::map<std::string, Statement, std::less<>>> cache_;
 };
 
 class Statement {

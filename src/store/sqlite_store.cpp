@@ -151,6 +151,7 @@ class SqliteTx final : public Tx {
   ~SqliteTx() override {
     if (!done_) {
       try {
+        db_->reset_cached();
         db_->exec("ROLLBACK");
       } catch (...) {
         // The connection is dropped below rather than reused in an unknown state.
@@ -161,15 +162,16 @@ class SqliteTx final : public Tx {
   }
 
   void commit() override {
+    db_->reset_cached();
     db_->exec("COMMIT");
     done_ = true;
   }
 
   std::string owner_id() override {
-    auto get = db_->prepare("SELECT value FROM meta WHERE key='owner_id'");
+    auto& get = db_->cached("SELECT value FROM meta WHERE key='owner_id'");
     if (get.step()) return get.text(0);
     std::string id = make_guid();
-    db_->prepare("INSERT INTO meta(key, value) VALUES('owner_id', ?)").bind_all(id).run();
+    db_->cached("INSERT INTO meta(key, value) VALUES('owner_id', ?)").bind_all(id).run();
     return id;
   }
 
@@ -192,45 +194,45 @@ class SqliteTx final : public Tx {
       "known_file_id, known_company_name, known_company_path FROM tenants ";
 
   std::optional<Tenant> tenant_by_name(const std::string& username) override {
-    auto s = db_->prepare(std::string(kTenantCols) + "WHERE username = ?");
+    auto& s = db_->cached(std::string(kTenantCols) + "WHERE username = ?");
     s.bind_all(username);
     if (!s.step()) return std::nullopt;
     return read_tenant(s);
   }
   std::optional<Tenant> tenant(TenantId id) override {
-    auto s = db_->prepare(std::string(kTenantCols) + "WHERE id = ?");
+    auto& s = db_->cached(std::string(kTenantCols) + "WHERE id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_tenant(s);
   }
   std::vector<Tenant> tenants() override {
-    auto s = db_->prepare(std::string(kTenantCols) + "ORDER BY username");
+    auto& s = db_->cached(std::string(kTenantCols) + "ORDER BY username");
     std::vector<Tenant> out;
     while (s.step()) out.push_back(read_tenant(s));
     return out;
   }
   TenantId add_tenant(const Tenant& t) override {
-    db_->prepare(
+    db_->cached(
            "INSERT INTO tenants(username, password_hash, company_file, file_id) VALUES(?,?,?,?)")
         .bind_all(t.username, t.password_hash, t.company_file, t.file_id)
         .run();
     return db_->last_insert_id();
   }
   bool remove_tenant(TenantId id) override {
-    db_->prepare("DELETE FROM tenants WHERE id = ?").bind_all(id).run();
+    db_->cached("DELETE FROM tenants WHERE id = ?").bind_all(id).run();
     return db_->changes() > 0;
   }
   void set_password_hash(TenantId id, const std::string& hash) override {
-    db_->prepare("UPDATE tenants SET password_hash = ? WHERE id = ?").bind_all(hash, id).run();
+    db_->cached("UPDATE tenants SET password_hash = ? WHERE id = ?").bind_all(hash, id).run();
   }
   void set_login_failures(TenantId id, int count, std::int64_t at) override {
-    db_->prepare("UPDATE tenants SET failed_logins = ?, last_failed_at = ? WHERE id = ?")
+    db_->cached("UPDATE tenants SET failed_logins = ?, last_failed_at = ? WHERE id = ?")
         .bind_all(count, at, id)
         .run();
   }
   void set_company_identity(TenantId id, const std::string& file_id, const std::string& name,
                             const std::string& path) override {
-    db_->prepare(
+    db_->cached(
            "UPDATE tenants SET known_file_id = ?, known_company_name = ?, known_company_path = ? "
            "WHERE id = ?")
         .bind_all(file_id, name, path, id)
@@ -238,7 +240,7 @@ class SqliteTx final : public Tx {
   }
 
   void create_session(const SessionRow& r) override {
-    db_->prepare(
+    db_->cached(
            "INSERT INTO sessions(ticket, tenant_id, run_id, status, created_at, last_seen_at, "
            "state, last_error) VALUES(?,?,?,?,?,?,?,?)")
         .bind_all(r.ticket, r.tenant_id, r.run_id, static_cast<int>(r.status), r.created_at,
@@ -246,7 +248,7 @@ class SqliteTx final : public Tx {
         .run();
   }
   std::optional<SessionRow> session(const std::string& ticket) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "SELECT ticket, tenant_id, run_id, status, created_at, last_seen_at, state, last_error "
         "FROM sessions WHERE ticket = ?");
     s.bind_all(ticket);
@@ -263,33 +265,33 @@ class SqliteTx final : public Tx {
     return r;
   }
   void save_session(const SessionRow& r) override {
-    db_->prepare(
+    db_->cached(
            "UPDATE sessions SET status = ?, last_seen_at = ?, state = ?, last_error = ? "
            "WHERE ticket = ?")
         .bind_all(static_cast<int>(r.status), r.last_seen_at, r.state, r.last_error, r.ticket)
         .run();
   }
   std::vector<std::string> supersede_sessions(TenantId tenant) override {
-    auto s = db_->prepare("SELECT ticket FROM sessions WHERE tenant_id = ? AND status = ?");
+    auto& s = db_->cached("SELECT ticket FROM sessions WHERE tenant_id = ? AND status = ?");
     s.bind_all(tenant, static_cast<int>(SessionStatus::Open));
     std::vector<std::string> tickets;
     while (s.step()) tickets.push_back(s.text(0));
-    db_->prepare("UPDATE sessions SET status = ? WHERE tenant_id = ? AND status = ?")
+    db_->cached("UPDATE sessions SET status = ? WHERE tenant_id = ? AND status = ?")
         .bind_all(static_cast<int>(SessionStatus::Superseded), tenant,
                   static_cast<int>(SessionStatus::Open))
         .run();
     return tickets;
   }
   void delete_sessions_before(std::int64_t before) override {
-    db_->prepare("DELETE FROM sessions WHERE last_seen_at < ?").bind_all(before).run();
+    db_->cached("DELETE FROM sessions WHERE last_seen_at < ?").bind_all(before).run();
   }
 
   RunId start_run(TenantId tenant, std::int64_t now) override {
-    db_->prepare("INSERT INTO runs(tenant_id, started_at) VALUES(?, ?)").bind_all(tenant, now).run();
+    db_->cached("INSERT INTO runs(tenant_id, started_at) VALUES(?, ?)").bind_all(tenant, now).run();
     return db_->last_insert_id();
   }
   void finish_run(const RunRow& r) override {
-    db_->prepare(
+    db_->cached(
            "UPDATE runs SET ended_at = ?, outcome = ?, linked = ?, added = ?, review = ?, "
            "errors = ?, records_fetched = ?, summary = ? WHERE id = ?")
         .bind_all(r.ended_at, r.outcome, r.linked, r.added, r.review, r.errors, r.records_fetched,
@@ -315,20 +317,20 @@ class SqliteTx final : public Tx {
       "SELECT id, tenant_id, started_at, ended_at, outcome, linked, added, review, errors, "
       "records_fetched, summary FROM runs ";
   std::optional<RunRow> run(RunId id) override {
-    auto s = db_->prepare(std::string(kRunCols) + "WHERE id = ?");
+    auto& s = db_->cached(std::string(kRunCols) + "WHERE id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_run(s);
   }
   std::vector<RunRow> runs(TenantId tenant, int limit) override {
-    auto s = db_->prepare(std::string(kRunCols) + "WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+    auto& s = db_->cached(std::string(kRunCols) + "WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
     s.bind_all(tenant, limit);
     std::vector<RunRow> out;
     while (s.step()) out.push_back(read_run(s));
     return out;
   }
   void add_event(TenantId tenant, const EventRow& e) override {
-    db_->prepare(
+    db_->cached(
            "INSERT INTO events(tenant_id, run_id, at, level, kind, account_kind, account_id, "
            "message) VALUES(?,?,?,?,?,?,?,?)")
         .bind_all(tenant, e.run_id, e.at, e.level, e.kind, e.account_kind, e.account_id,
@@ -336,7 +338,7 @@ class SqliteTx final : public Tx {
         .run();
   }
   std::vector<EventRow> events(RunId run) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "SELECT id, run_id, at, level, kind, account_kind, account_id, message FROM events "
         "WHERE run_id = ? ORDER BY id");
     s.bind_all(run);
@@ -357,7 +359,7 @@ class SqliteTx final : public Tx {
   }
 
   void upsert_account(TenantId tenant, const AccountRow& a) override {
-    db_->prepare(
+    db_->cached(
            "INSERT INTO accounts(tenant_id, kind, account_id, name, accounting_name, company_name, "
            "first_name, last_name, phone, email, addr1, addr2, city, state, postal_code, country) "
            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(tenant_id, kind, account_id) DO "
@@ -372,7 +374,7 @@ class SqliteTx final : public Tx {
         .run();
   }
   void save_account_state(TenantId tenant, const AccountRow& a) override {
-    db_->prepare(
+    db_->cached(
            "UPDATE accounts SET accounting_name = ?, status = ?, list_id = ?, qb_full_name = ?, "
            "reason = ?, detail = ?, candidates = ?, declared_new = ? "
            "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
@@ -412,14 +414,14 @@ class SqliteTx final : public Tx {
   }
   std::optional<AccountRow> account(TenantId tenant, AccountKind kind,
                                     const std::string& account_id) override {
-    auto s = db_->prepare(std::string(kAccountCols) +
+    auto& s = db_->cached(std::string(kAccountCols) +
                           "WHERE tenant_id = ? AND kind = ? AND account_id = ?");
     s.bind_all(tenant, to_int(kind), account_id);
     if (!s.step()) return std::nullopt;
     return read_account(s);
   }
   std::vector<AccountRow> accounts(TenantId tenant, AccountKind kind) override {
-    auto s = db_->prepare(std::string(kAccountCols) +
+    auto& s = db_->cached(std::string(kAccountCols) +
                           "WHERE tenant_id = ? AND kind = ? ORDER BY account_id");
     s.bind_all(tenant, to_int(kind));
     std::vector<AccountRow> out;
@@ -427,14 +429,21 @@ class SqliteTx final : public Tx {
     return out;
   }
   std::int64_t account_count(TenantId tenant) override {
-    auto s = db_->prepare("SELECT count(*) FROM accounts WHERE tenant_id = ?");
+    auto& s = db_->cached("SELECT count(*) FROM accounts WHERE tenant_id = ?");
     s.bind_all(tenant);
     s.step();
     return s.integer(0);
   }
 
+  std::int64_t account_count(TenantId tenant, const std::string& status) override {
+    auto& s = db_->cached("SELECT count(*) FROM accounts WHERE tenant_id = ? AND status = ?");
+    s.bind_all(tenant, status);
+    s.step();
+    return s.integer(0);
+  }
+
   void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "INSERT INTO qb_entries(tenant_id, list, list_id, full_name, name, parent_list_id, "
         "is_active, edit_sequence, time_modified, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(tenant_id, list, list_id) DO UPDATE SET full_name=excluded.full_name, "
@@ -449,13 +458,13 @@ class SqliteTx final : public Tx {
     }
   }
   int delete_unseen(TenantId tenant, QbList list, RunId run) override {
-    db_->prepare("DELETE FROM qb_entries WHERE tenant_id = ? AND list = ? AND seen_run <> ?")
+    db_->cached("DELETE FROM qb_entries WHERE tenant_id = ? AND list = ? AND seen_run <> ?")
         .bind_all(tenant, to_int(list), run)
         .run();
     return db_->changes();
   }
   std::vector<QbRow> entries(TenantId tenant) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "SELECT list, list_id, full_name, name, parent_list_id, is_active, edit_sequence, "
         "time_modified FROM qb_entries WHERE tenant_id = ?");
     s.bind_all(tenant);
@@ -475,7 +484,7 @@ class SqliteTx final : public Tx {
     return out;
   }
   ListMark list_mark(TenantId tenant, QbList list) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "SELECT max_time_modified, last_full_at FROM list_marks WHERE tenant_id = ? AND list = ?");
     s.bind_all(tenant, to_int(list));
     ListMark m;
@@ -486,7 +495,7 @@ class SqliteTx final : public Tx {
     return m;
   }
   void set_list_mark(TenantId tenant, QbList list, const ListMark& m) override {
-    db_->prepare(
+    db_->cached(
            "INSERT INTO list_marks(tenant_id, list, max_time_modified, last_full_at) "
            "VALUES(?,?,?,?) ON CONFLICT(tenant_id, list) DO UPDATE SET "
            "max_time_modified=excluded.max_time_modified, last_full_at=excluded.last_full_at")
@@ -495,7 +504,7 @@ class SqliteTx final : public Tx {
   }
 
   bool enqueue_add(TenantId tenant, const OutboxRow& r) override {
-    auto s = db_->prepare(
+    auto& s = db_->cached(
         "SELECT count(*) FROM outbox WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
         "state IN (?,?,?,?)");
     s.bind_all(tenant, to_int(r.kind), r.account_id, static_cast<int>(AddState::Queued),
@@ -503,7 +512,7 @@ class SqliteTx final : public Tx {
                static_cast<int>(AddState::Collided));
     s.step();
     if (s.integer(0) > 0) return false;
-    db_->prepare(
+    db_->cached(
            "INSERT INTO outbox(tenant_id, kind, account_id, name, state, run_id) "
            "VALUES(?,?,?,?,?,?)")
         .bind_all(tenant, to_int(r.kind), r.account_id, r.name, static_cast<int>(AddState::Queued),
@@ -526,7 +535,7 @@ class SqliteTx final : public Tx {
   static constexpr const char* kOutboxCols =
       "SELECT id, kind, account_id, name, state, list_id, error, run_id FROM outbox ";
   std::vector<OutboxRow> outbox(TenantId tenant, AddState state, int limit) override {
-    auto s = db_->prepare(std::string(kOutboxCols) +
+    auto& s = db_->cached(std::string(kOutboxCols) +
                           "WHERE tenant_id = ? AND state = ? ORDER BY id LIMIT ?");
     s.bind_all(tenant, static_cast<int>(state), limit);
     std::vector<OutboxRow> out;
@@ -535,25 +544,25 @@ class SqliteTx final : public Tx {
   }
   void set_add_state(std::int64_t id, AddState state, RunId run, const std::string& list_id,
                      const std::string& error) override {
-    db_->prepare("UPDATE outbox SET state = ?, run_id = ?, list_id = ?, error = ? WHERE id = ?")
+    db_->cached("UPDATE outbox SET state = ?, run_id = ?, list_id = ?, error = ? WHERE id = ?")
         .bind_all(static_cast<int>(state), run, list_id, error, id)
         .run();
   }
   std::optional<OutboxRow> outbox_row(std::int64_t id) override {
-    auto s = db_->prepare(std::string(kOutboxCols) + "WHERE id = ?");
+    auto& s = db_->cached(std::string(kOutboxCols) + "WHERE id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_outbox(s);
   }
 
   int mark_sent_in_doubt(TenantId tenant) override {
-    db_->prepare("UPDATE outbox SET state = ? WHERE tenant_id = ? AND state = ?")
+    db_->cached("UPDATE outbox SET state = ? WHERE tenant_id = ? AND state = ?")
         .bind_all(static_cast<int>(AddState::InDoubt), tenant, static_cast<int>(AddState::Sent))
         .run();
     return db_->changes();
   }
   void cancel_queued_add(TenantId tenant, AccountKind kind, const std::string& account_id) override {
-    db_->prepare(
+    db_->cached(
            "UPDATE outbox SET state = ? WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
            "state = ?")
         .bind_all(static_cast<int>(AddState::Cancelled), tenant, to_int(kind), account_id,
@@ -561,7 +570,7 @@ class SqliteTx final : public Tx {
         .run();
   }
   std::int64_t count_adds(TenantId tenant, AddState state) override {
-    auto s = db_->prepare("SELECT count(*) FROM outbox WHERE tenant_id = ? AND state = ?");
+    auto& s = db_->cached("SELECT count(*) FROM outbox WHERE tenant_id = ? AND state = ?");
     s.bind_all(tenant, static_cast<int>(state));
     s.step();
     return s.integer(0);

@@ -145,6 +145,7 @@ class Tx {
                                             const std::string& account_id) = 0;
   virtual std::vector<AccountRow> accounts(TenantId tenant, reconcile::AccountKind kind) = 0;
   virtual std::int64_t account_count(TenantId tenant) = 0;
+  virtual std::int64_t account_count(TenantId tenant, const std::string& status) = 0;
 
   // QuickBooks snapshot
   virtual void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) = 0;

@@ -146,11 +146,7 @@ std::string summary_of(const SessionData& d, std::int64_t review) {
 }
 
 std::int64_t count_review(store::Tx& tx, store::TenantId tenant) {
-  std::int64_t n = 0;
-  for (auto kind : {AccountKind::Customer, AccountKind::Supplier})
-    for (const auto& a : tx.accounts(tenant, kind))
-      if (a.status == "review") ++n;
-  return n;
+  return tx.account_count(tenant, "review");
 }
 
 void end_run(Call& c, const std::string& outcome) {
@@ -214,7 +210,7 @@ void apply_reconcile(Call& c) {
             event_kind = "linked";
             ++c.data.linked;
           }
-          c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
+          if (before.status == "new") c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
           break;
         case reconcile::Outcome::Renamed:
           row.status = "linked";
@@ -227,7 +223,7 @@ void apply_reconcile(Call& c) {
           row.status = "review";
           row.candidates = candidates_json(d.candidates).dump();
           if (before.status != "review" || before.detail != d.detail) event_kind = "review";
-          c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
+          if (before.status == "new") c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
           break;
         case reconcile::Outcome::New: {
           row.status = "new";
