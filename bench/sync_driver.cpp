@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   const int existing = argc > 2 ? std::atoi(argv[2]) : 15000;
   const int fresh = argc > 3 ? std::atoi(argv[3]) : 5000;
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("qblink-sync-driver-" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("qblink-sync-driver-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string db = (dir / "qblink.db").string();
 

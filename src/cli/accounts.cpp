@@ -16,10 +16,10 @@ namespace {
 
 using reconcile::AccountKind;
 
-constexpr const char* kColumns[] = {"account_id", "name",       "accounting_name", "company_name",
-                                    "first_name", "last_name",  "phone",           "email",
-                                    "addr1",      "addr2",      "city",            "state",
-                                    "postal_code", "country"};
+constexpr const char* kColumns[] = {
+    "account_id", "name",  "accounting_name", "company_name", "first_name",
+    "last_name",  "phone", "email",           "addr1",        "addr2",
+    "city",       "state", "postal_code",     "country"};
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -113,8 +113,7 @@ void print_list(AccountKind kind, const std::vector<store::AccountRow>& rows, bo
               << "  " << cell(a.qb_full_name, 30) << "  " << a.reason << "\n";
 }
 
-void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
-               const char* what) {
+void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group, const char* what) {
   auto* g = app.add_subcommand(group, what);
   g->require_subcommand(1);
 
@@ -157,7 +156,8 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
     if (acc->status == "review") {
       // Still the admin's decision: `review reject` now adds it under this name.
       acc->reason = "accounting name set by admin";
-      acc->detail = "will be added as \"" + a->qb_name + "\" after `review reject`, or linked if "
+      acc->detail = "will be added as \"" + a->qb_name +
+                    "\" after `review reject`, or linked if "
                     "QuickBooks has that exact name at the next sync";
     } else if (acc->status != "linked" || acc->qb_full_name != a->qb_name) {
       acc->status = "pending";
@@ -187,8 +187,10 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
 }  // namespace
 
 void add_account_commands(CLI::App& app, Context& ctx) {
-  add_group(app, ctx, AccountKind::Customer, "customers", "The app's customers (QuickBooks customers)");
-  add_group(app, ctx, AccountKind::Supplier, "suppliers", "The app's suppliers (QuickBooks vendors)");
+  add_group(app, ctx, AccountKind::Customer, "customers",
+            "The app's customers (QuickBooks customers)");
+  add_group(app, ctx, AccountKind::Supplier, "suppliers",
+            "The app's suppliers (QuickBooks vendors)");
 }
 
 }  // namespace qblink::cli

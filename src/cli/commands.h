@@ -18,14 +18,14 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void add_serve_command(CLI::App& app, Context& ctx);      // serve.cpp
-void add_user_commands(CLI::App& app, Context& ctx);      // user.cpp
-void add_qwc_command(CLI::App& app, Context& ctx);        // qwc.cpp
-void add_account_commands(CLI::App& app, Context& ctx);   // accounts.cpp: customers / suppliers
-void add_review_commands(CLI::App& app, Context& ctx);    // review.cpp
-void add_log_command(CLI::App& app, Context& ctx);        // log.cpp
-void add_simulate_command(CLI::App& app, Context& ctx);   // simulate.cpp
-void add_demo_command(CLI::App& app, Context& ctx);       // demo.cpp
+void add_serve_command(CLI::App& app, Context& ctx);     // serve.cpp
+void add_user_commands(CLI::App& app, Context& ctx);     // user.cpp
+void add_qwc_command(CLI::App& app, Context& ctx);       // qwc.cpp
+void add_account_commands(CLI::App& app, Context& ctx);  // accounts.cpp: customers / suppliers
+void add_review_commands(CLI::App& app, Context& ctx);   // review.cpp
+void add_log_command(CLI::App& app, Context& ctx);       // log.cpp
+void add_simulate_command(CLI::App& app, Context& ctx);  // simulate.cpp
+void add_demo_command(CLI::App& app, Context& ctx);      // demo.cpp
 
 // Reads a password from standard input (first line, trailing newline removed).
 std::string read_password_stdin();

@@ -96,7 +96,8 @@ void print_session(const sim::SessionResult& r) {
 
 void add_demo_command(CLI::App& app, Context&) {
   auto keep = std::make_shared<bool>(false);
-  auto* cmd = app.add_subcommand("demo", "A self-contained tour of qblink on a simulated QuickBooks");
+  auto* cmd =
+      app.add_subcommand("demo", "A self-contained tour of qblink on a simulated QuickBooks");
   cmd->add_flag("--keep", *keep, "Keep the temporary folder (database, company file) afterwards");
   cmd->callback([keep] {
     std::random_device rd;

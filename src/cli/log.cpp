@@ -34,8 +34,11 @@ void add_log_command(CLI::App& app, Context& ctx) {
       if (a->json) {
         auto arr = nlohmann::json::array();
         for (const auto& e : events)
-          arr.push_back({{"at", format_time(e.at)}, {"level", e.level}, {"kind", e.kind},
-                         {"account_kind", e.account_kind}, {"account_id", e.account_id},
+          arr.push_back({{"at", format_time(e.at)},
+                         {"level", e.level},
+                         {"kind", e.kind},
+                         {"account_kind", e.account_kind},
+                         {"account_id", e.account_id},
                          {"message", e.message}});
         std::cout << arr.dump(2) << "\n";
         return;
@@ -50,10 +53,15 @@ void add_log_command(CLI::App& app, Context& ctx) {
     if (a->json) {
       auto arr = nlohmann::json::array();
       for (const auto& r : runs)
-        arr.push_back({{"run", r.id}, {"started", format_time(r.started_at)},
-                       {"ended", format_time(r.ended_at)}, {"outcome", r.outcome},
-                       {"linked", r.linked}, {"added", r.added}, {"review", r.review},
-                       {"errors", r.errors}, {"records_fetched", r.records_fetched},
+        arr.push_back({{"run", r.id},
+                       {"started", format_time(r.started_at)},
+                       {"ended", format_time(r.ended_at)},
+                       {"outcome", r.outcome},
+                       {"linked", r.linked},
+                       {"added", r.added},
+                       {"review", r.review},
+                       {"errors", r.errors},
+                       {"records_fetched", r.records_fetched},
                        {"summary", r.summary}});
       std::cout << arr.dump(2) << "\n";
       return;

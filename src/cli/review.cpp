@@ -23,8 +23,8 @@ store::AccountRow require_review(store::Tx& tx, store::TenantId tenant, AccountK
   auto acc = tx.account(tenant, kind, id);
   if (!acc) throw Error("no " + std::string(reconcile::to_string(kind)) + " '" + id + "'");
   if (acc->status != "review")
-    throw Error(std::string(reconcile::to_string(kind)) + " '" + id + "' is not in review (status " +
-                acc->status + ")");
+    throw Error(std::string(reconcile::to_string(kind)) + " '" + id +
+                "' is not in review (status " + acc->status + ")");
   return *acc;
 }
 
@@ -40,7 +40,8 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   review->add_option("USER", a->user);
   review->add_flag("--json", a->json, "Machine-readable output");
 
-  auto* accept = review->add_subcommand("accept", "Link the account to the suggested QuickBooks entry");
+  auto* accept =
+      review->add_subcommand("accept", "Link the account to the suggested QuickBooks entry");
   accept->add_option("USER", a->user)->required();
   accept->add_option("KIND", a->kind, "customer or supplier")->required();
   accept->add_option("ACCOUNT_ID", a->account_id)->required();
@@ -117,8 +118,8 @@ void add_review_commands(CLI::App& app, Context& ctx) {
                          {"accounting_name", acc.accounting_name},
                          {"reason", acc.reason},
                          {"detail", acc.detail},
-                         {"candidates", nlohmann::json::parse(acc.candidates.empty() ? "[]"
-                                                                                     : acc.candidates)}});
+                         {"candidates",
+                          nlohmann::json::parse(acc.candidates.empty() ? "[]" : acc.candidates)}});
     if (a->json) {
       std::cout << arr.dump(2) << "\n";
       return;
@@ -129,8 +130,9 @@ void add_review_commands(CLI::App& app, Context& ctx) {
     }
     for (const auto& r : arr) {
       std::cout << r["kind"].get<std::string>() << " " << r["account_id"].get<std::string>()
-                << "  \"" << r["name"].get<std::string>() << "\"  " << r["reason"].get<std::string>()
-                << "\n    " << r["detail"].get<std::string>() << "\n";
+                << "  \"" << r["name"].get<std::string>() << "\"  "
+                << r["reason"].get<std::string>() << "\n    " << r["detail"].get<std::string>()
+                << "\n";
       for (const auto& c : r["candidates"])
         std::cout << "    candidate: " << c.value("list", "") << " \"" << c.value("full_name", "")
                   << "\" ListID " << c.value("list_id", "") << "\n";

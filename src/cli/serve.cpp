@@ -1,10 +1,10 @@
 // qblink serve: the QBWC endpoint (POST /qbwc), /health, and the AppSupport page.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "cli/util.h"
 #include "cli/endpoint.h"
+#include "cli/util.h"
 #include "http/server.h"
 #include "sync/service.h"
 
@@ -69,8 +69,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     try {
       http::Server server(o, make_endpoint(service, limit));
       server.start();
-      spdlog::info("qblink serving {}://{}:{}/qbwc (database {})", server.is_tls() ? "https" : "http",
-                   o.host, server.port(), ctx.db_path);
+      spdlog::info("qblink serving {}://{}:{}/qbwc (database {})",
+                   server.is_tls() ? "https" : "http", o.host, server.port(), ctx.db_path);
       server.wait(true);
       spdlog::info("qblink stopped");
     } catch (const http::ConfigError& e) {

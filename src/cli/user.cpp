@@ -31,7 +31,8 @@ void add_user_commands(CLI::App& app, Context& ctx) {
   auto add = std::make_shared<AddArgs>();
   auto* cmd = user->add_subcommand("add", "Add a tenant");
   cmd->add_option("USER", add->name)->required();
-  cmd->add_flag("--password-stdin", add->password_stdin, "Read the password from stdin")->required();
+  cmd->add_flag("--password-stdin", add->password_stdin, "Read the password from stdin")
+      ->required();
   cmd->add_option("--company-file", add->company_file,
                   "Company file path to ask for (default: the one open in QuickBooks)");
   cmd->callback([add, &ctx] {
@@ -113,7 +114,8 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     auto tx = store->begin(false);
     const auto t = require_tenant(*tx, *name);
     if (t.known_company_name.empty() && t.known_file_id.empty()) {
-      std::cout << *name << ": no company file recorded yet (the first successful run records it)\n";
+      std::cout << *name
+                << ": no company file recorded yet (the first successful run records it)\n";
       return;
     }
     std::cout << "company: " << t.known_company_name << "\npath:    " << t.known_company_path
@@ -129,7 +131,8 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     const auto t = require_tenant(*tx, *name);
     tx->set_company_identity(t.id, "", "", "");
     tx->commit();
-    std::cout << *name << ": recorded company file forgotten; the next run records the one it sees\n";
+    std::cout << *name
+              << ": recorded company file forgotten; the next run records the one it sees\n";
   });
 }
 

@@ -6,13 +6,20 @@ namespace qblink::session {
 
 std::string_view to_string(Phase phase) {
   switch (phase) {
-    case Phase::Authenticated: return "authenticated";
-    case Phase::InDoubt: return "in-doubt";
-    case Phase::Fetch: return "fetch";
-    case Phase::Add: return "add";
-    case Phase::Finished: return "finished";
-    case Phase::Failed: return "failed";
-    case Phase::Closed: return "closed";
+    case Phase::Authenticated:
+      return "authenticated";
+    case Phase::InDoubt:
+      return "in-doubt";
+    case Phase::Fetch:
+      return "fetch";
+    case Phase::Add:
+      return "add";
+    case Phase::Finished:
+      return "finished";
+    case Phase::Failed:
+      return "failed";
+    case Phase::Closed:
+      return "closed";
   }
   return "failed";
 }
@@ -76,8 +83,8 @@ void on_page(State& state, int remaining, std::string_view iterator_id, const Fa
 void on_adds_answered(State& state) { ++state.units_done; }
 
 void on_quickbooks_error(State& state, std::string_view hresult, std::string_view message) {
-  fail(state, "QuickBooks could not process the request (" + std::string(hresult) + "): " +
-                  std::string(message));
+  fail(state, "QuickBooks could not process the request (" + std::string(hresult) +
+                  "): " + std::string(message));
 }
 
 void fail(State& state, std::string error) {

@@ -21,21 +21,21 @@ Phase phase_from_string(std::string_view text);  // Failed for an unknown text
 
 struct State {
   Phase phase = Phase::Authenticated;
-  int list_index = 0;         // index into the fetch plan
-  std::string iterator_id;    // valid inside this QBWC session only, never carried to the next
-  int remaining = -1;         // iteratorRemainingCount of the last page, -1 before the first
-  int units_done = 0;         // pages, in-doubt checks and add batches answered
-  std::string error;          // getLastError's text once Failed
+  int list_index = 0;       // index into the fetch plan
+  std::string iterator_id;  // valid inside this QBWC session only, never carried to the next
+  int remaining = -1;       // iteratorRemainingCount of the last page, -1 before the first
+  int units_done = 0;       // pages, in-doubt checks and add batches answered
+  std::string error;        // getLastError's text once Failed
   int qbxml_major = 0, qbxml_minor = 0;
 };
 
 // What sync/ knows when the Web Connector asks for the next request.
 struct Facts {
-  int lists_to_fetch = 0;     // size of the fetch plan
-  int in_doubt = 0;           // adds to re-query (outbox rows in doubt or collided)
-  int queued_adds = 0;        // adds waiting to be sent
-  int page_size = 500;        // MaxReturned
-  int batch_size = 100;       // adds per message set
+  int lists_to_fetch = 0;  // size of the fetch plan
+  int in_doubt = 0;        // adds to re-query (outbox rows in doubt or collided)
+  int queued_adds = 0;     // adds waiting to be sent
+  int page_size = 500;     // MaxReturned
+  int batch_size = 100;    // adds per message set
 };
 
 enum class ActionKind {

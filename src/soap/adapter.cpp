@@ -76,8 +76,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
     rs.closeConnectionResult = out(service_.close_connection(str(rq->ticket)));
     return SOAP_OK;
   }
-  int getInteractiveURL(_qbw__getInteractiveURL* rq,
-                        _qbw__getInteractiveURLResponse& rs) override {
+  int getInteractiveURL(_qbw__getInteractiveURL* rq, _qbw__getInteractiveURLResponse& rs) override {
     rs.getInteractiveURLResult =
         out(service_.get_interactive_url(str(rq->wcTicket), str(rq->sessionID)));
     return SOAP_OK;
@@ -111,9 +110,8 @@ bool has_doctype(std::string_view body) {
   for (auto pos = body.find("<!"); pos != std::string_view::npos; pos = body.find("<!", pos + 2)) {
     const auto word = body.substr(pos + 2, rest.size());
     if (word.size() == rest.size() &&
-        std::equal(word.begin(), word.end(), rest.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        }))
+        std::equal(word.begin(), word.end(), rest.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
       return true;
   }
   return false;
@@ -133,7 +131,8 @@ SoapResult plain(unsigned status, std::string text) {
 
 SoapResult handle(sync::Service& service, std::string_view body, std::size_t max_length) {
   if (body.empty()) return plain(400, "empty request body: expected a SOAP envelope");
-  if (!starts_like_xml(body)) return plain(400, "request body is not XML: expected a SOAP envelope");
+  if (!starts_like_xml(body))
+    return plain(400, "request body is not XML: expected a SOAP envelope");
   if (has_doctype(body)) return plain(400, "DOCTYPE is not allowed in a SOAP request");
 
   const soap_mode mode = SOAP_ENC_PLAIN | SOAP_C_UTFSTRING;

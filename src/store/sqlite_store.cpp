@@ -123,13 +123,20 @@ std::int64_t to_int(QbList l) { return static_cast<std::int64_t>(l); }
 
 std::string_view to_string(AddState state) {
   switch (state) {
-    case AddState::Queued: return "queued";
-    case AddState::Sent: return "sent";
-    case AddState::Confirmed: return "confirmed";
-    case AddState::InDoubt: return "in doubt";
-    case AddState::Collided: return "collided";
-    case AddState::Failed: return "failed";
-    case AddState::Cancelled: return "cancelled";
+    case AddState::Queued:
+      return "queued";
+    case AddState::Sent:
+      return "sent";
+    case AddState::Confirmed:
+      return "confirmed";
+    case AddState::InDoubt:
+      return "in doubt";
+    case AddState::Collided:
+      return "collided";
+    case AddState::Failed:
+      return "failed";
+    case AddState::Cancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -333,8 +340,7 @@ class SqliteTx final : public Tx {
     db_->cached(
            "INSERT INTO events(tenant_id, run_id, at, level, kind, account_kind, account_id, "
            "message) VALUES(?,?,?,?,?,?,?,?)")
-        .bind_all(tenant, e.run_id, e.at, e.level, e.kind, e.account_kind, e.account_id,
-                  e.message)
+        .bind_all(tenant, e.run_id, e.at, e.level, e.kind, e.account_kind, e.account_id, e.message)
         .run();
   }
   std::vector<EventRow> events(RunId run) override {
@@ -561,7 +567,8 @@ class SqliteTx final : public Tx {
         .run();
     return db_->changes();
   }
-  void cancel_queued_add(TenantId tenant, AccountKind kind, const std::string& account_id) override {
+  void cancel_queued_add(TenantId tenant, AccountKind kind,
+                         const std::string& account_id) override {
     db_->cached(
            "UPDATE outbox SET state = ? WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
            "state = ?")
@@ -630,11 +637,10 @@ std::unique_ptr<Tx> Store::begin(bool write) {
   }
   if (!db) db = std::make_unique<Database>(path_);
   Pool* pool = pool_.get();
-  return std::make_unique<SqliteTx>(std::move(db), write,
-                                    [pool](std::unique_ptr<Database> back) {
-                                      std::lock_guard lock(pool->mutex);
-                                      pool->idle.push_back(std::move(back));
-                                    });
+  return std::make_unique<SqliteTx>(std::move(db), write, [pool](std::unique_ptr<Database> back) {
+    std::lock_guard lock(pool->mutex);
+    pool->idle.push_back(std::move(back));
+  });
 }
 
 int Store::schema_version() {

@@ -19,9 +19,9 @@ using RunId = std::int64_t;
 struct Tenant {
   TenantId id = 0;
   std::string username;
-  std::string password_hash;   // argon2id, libsodium's encoded form
-  std::string company_file;    // path to ask the Web Connector for, or "" for the open company
-  std::string file_id;         // the .qwc FileID, generated once
+  std::string password_hash;  // argon2id, libsodium's encoded form
+  std::string company_file;   // path to ask the Web Connector for, or "" for the open company
+  std::string file_id;        // the .qwc FileID, generated once
   int failed_logins = 0;
   std::int64_t last_failed_at = 0;  // unix seconds
   // The company file the first successful run saw; later runs must see the same one.
@@ -37,8 +37,8 @@ struct SessionRow {
   SessionStatus status = SessionStatus::Open;
   std::int64_t created_at = 0;
   std::int64_t last_seen_at = 0;
-  std::string state;        // the session machine's state, serialized by sync/
-  std::string last_error;   // what getLastError answers
+  std::string state;       // the session machine's state, serialized by sync/
+  std::string last_error;  // what getLastError answers
 };
 
 // One of the app's accounts (a customer or a supplier) and what reconciliation made of it.
@@ -49,7 +49,7 @@ struct AccountRow {
   std::string addr1, addr2, city, state, postal_code, country;
   std::string status = "pending";  // linked, new, pending, review, error
   std::string list_id, qb_full_name, reason, detail;
-  std::string candidates;          // JSON array of review candidates
+  std::string candidates;  // JSON array of review candidates
   bool declared_new = false;
 };
 

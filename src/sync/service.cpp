@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "qbxml/qbxml.h"
 #include "qblink/version.h"
+#include "qbxml/qbxml.h"
 #include "reconcile/reconcile.h"
 #include "session/machine.h"
 #include "sync/auth.h"
@@ -28,20 +28,28 @@ constexpr int kPlanSize = 4;
 
 qbxml::ListKind to_qbxml(QbList list) {
   switch (list) {
-    case QbList::Customer: return qbxml::ListKind::Customer;
-    case QbList::Vendor: return qbxml::ListKind::Vendor;
-    case QbList::Employee: return qbxml::ListKind::Employee;
-    case QbList::OtherName: return qbxml::ListKind::OtherName;
+    case QbList::Customer:
+      return qbxml::ListKind::Customer;
+    case QbList::Vendor:
+      return qbxml::ListKind::Vendor;
+    case QbList::Employee:
+      return qbxml::ListKind::Employee;
+    case QbList::OtherName:
+      return qbxml::ListKind::OtherName;
   }
   return qbxml::ListKind::Customer;
 }
 
 QbList from_qbxml(qbxml::ListKind kind) {
   switch (kind) {
-    case qbxml::ListKind::Customer: return QbList::Customer;
-    case qbxml::ListKind::Vendor: return QbList::Vendor;
-    case qbxml::ListKind::Employee: return QbList::Employee;
-    case qbxml::ListKind::OtherName: return QbList::OtherName;
+    case qbxml::ListKind::Customer:
+      return QbList::Customer;
+    case qbxml::ListKind::Vendor:
+      return QbList::Vendor;
+    case qbxml::ListKind::Employee:
+      return QbList::Employee;
+    case qbxml::ListKind::OtherName:
+      return QbList::OtherName;
   }
   return QbList::Customer;
 }
@@ -49,8 +57,8 @@ QbList from_qbxml(qbxml::ListKind kind) {
 // Everything about one QBWC session that must survive between calls (stored as JSON).
 struct SessionData {
   session::State machine;
-  int full_mask = 0;              // bit per plan list: this session fetches it completely
-  std::string list_max_tm;        // newest TimeModified seen in the list being fetched
+  int full_mask = 0;        // bit per plan list: this session fetches it completely
+  std::string list_max_tm;  // newest TimeModified seen in the list being fetched
   int linked = 0, added = 0, errors = 0;
   std::int64_t records_fetched = 0;
   // The company this session talks to; recorded for the tenant when its first run succeeds.
@@ -59,12 +67,23 @@ struct SessionData {
 
 std::string encode(const SessionData& d) {
   const auto& m = d.machine;
-  return json{{"phase", session::to_string(m.phase)}, {"list", m.list_index},
-              {"iter", m.iterator_id}, {"remaining", m.remaining}, {"done", m.units_done},
-              {"error", m.error}, {"major", m.qbxml_major}, {"minor", m.qbxml_minor},
-              {"full", d.full_mask}, {"maxtm", d.list_max_tm}, {"linked", d.linked},
-              {"added", d.added}, {"errors", d.errors}, {"fetched", d.records_fetched},
-              {"file_id", d.file_id}, {"company", d.company_name}, {"path", d.company_path}}
+  return json{{"phase", session::to_string(m.phase)},
+              {"list", m.list_index},
+              {"iter", m.iterator_id},
+              {"remaining", m.remaining},
+              {"done", m.units_done},
+              {"error", m.error},
+              {"major", m.qbxml_major},
+              {"minor", m.qbxml_minor},
+              {"full", d.full_mask},
+              {"maxtm", d.list_max_tm},
+              {"linked", d.linked},
+              {"added", d.added},
+              {"errors", d.errors},
+              {"fetched", d.records_fetched},
+              {"file_id", d.file_id},
+              {"company", d.company_name},
+              {"path", d.company_path}}
       .dump();
 }
 
@@ -178,8 +197,8 @@ void end_run(Call& c, const std::string& outcome) {
 void apply_reconcile(Call& c) {
   std::vector<reconcile::QbEntry> entries;
   for (auto& r : c.tx->entries(c.tenant.id))
-    entries.push_back({r.list, std::move(r.list_id), std::move(r.full_name), std::move(r.name),
-                       r.is_active});
+    entries.push_back(
+        {r.list, std::move(r.list_id), std::move(r.full_name), std::move(r.name), r.is_active});
   const reconcile::Snapshot snapshot(std::move(entries));
 
   for (auto kind : {AccountKind::Customer, AccountKind::Supplier}) {
@@ -446,9 +465,8 @@ bool check_host(Call& c, const SendRequestArgs& a) {
   const auto owner = c.tx->owner_id();
   const auto host = qbxml::parse_hcp_response(a.hcp_response, owner);
   const qbxml::Version reported{a.qbxml_major, a.qbxml_minor};
-  const auto choice = qbxml::choose_version(host.ok ? host.supported_versions
-                                                    : std::vector<qbxml::Version>{},
-                                            reported);
+  const auto choice = qbxml::choose_version(
+      host.ok ? host.supported_versions : std::vector<qbxml::Version>{}, reported);
   if (!choice) {
     const auto min = qbxml::minimum_supported_version();
     session::fail(m, fmt::format("QuickBooks reports qbXML {}.{}; qblink needs qbXML {}.{} or "
@@ -474,22 +492,21 @@ bool check_host(Call& c, const SendRequestArgs& a) {
       same = t.known_company_name == found_name && t.known_company_path == a.company_file_name;
   }
   if (!same) {
-    session::fail(m, fmt::format("Wrong company file for tenant '{}': expected \"{}\" ({}, FileID "
-                                 "{}), found \"{}\" ({}, FileID {}). No request was sent. If the "
-                                 "company file really moved, run: qblink user reset-company {}",
-                                 t.username, t.known_company_name, t.known_company_path,
-                                 t.known_file_id.empty() ? "none" : t.known_file_id, found_name,
-                                 a.company_file_name, found_id.empty() ? "none" : found_id,
-                                 t.username));
+    session::fail(
+        m, fmt::format("Wrong company file for tenant '{}': expected \"{}\" ({}, FileID "
+                       "{}), found \"{}\" ({}, FileID {}). No request was sent. If the "
+                       "company file really moved, run: qblink user reset-company {}",
+                       t.username, t.known_company_name, t.known_company_path,
+                       t.known_file_id.empty() ? "none" : t.known_file_id, found_name,
+                       a.company_file_name, found_id.empty() ? "none" : found_id, t.username));
     c.event("error", "company", m.error);
     return false;
   }
   c.event("info", "company",
           fmt::format("{} ({}), company \"{}\" at {}, qbXML {}.{} reported, {}.{} used",
                       host.product_name.empty() ? "?" : host.product_name,
-                      a.country.empty() ? host.country : a.country, found_name,
-                      a.company_file_name, a.qbxml_major, a.qbxml_minor, chosen.major,
-                      chosen.minor));
+                      a.country.empty() ? host.country : a.country, found_name, a.company_file_name,
+                      a.qbxml_major, a.qbxml_minor, chosen.major, chosen.minor));
   c.data.file_id = found_id;
   c.data.company_name = found_name;
   c.data.company_path = a.company_file_name;
@@ -547,16 +564,15 @@ std::string Service::send_request_xml(const SendRequestArgs& a) {
           // Only customers and vendors can be paged: EmployeeQuery and OtherNameQuery have no
           // iterator in qbXML, and those lists are small enough to come in one answer.
           if (qbxml::can_page(q.kind, version)) {
-            q.iterator = action.iterator_id.empty() ? qbxml::Iterator::Start
-                                                    : qbxml::Iterator::Continue;
+            q.iterator =
+                action.iterator_id.empty() ? qbxml::Iterator::Start : qbxml::Iterator::Continue;
             q.iterator_id = action.iterator_id;
             q.max_returned = options_.page_size;
           }
           if (!(c.data.full_mask & (1 << action.list_index))) {
             const auto mark = c.tx->list_mark(c.tenant.id, list);
-            q.from_modified_date =
-                qbxml::datetime_minus_seconds(mark.max_time_modified,
-                                              options_.modified_overlap_seconds);
+            q.from_modified_date = qbxml::datetime_minus_seconds(mark.max_time_modified,
+                                                                 options_.modified_overlap_seconds);
           }
           qbxml::MessageSetBuilder b(version, qbxml::OnError::StopOnError);
           b.add(q);
@@ -657,9 +673,9 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
         const QbList list = from_qbxml(item.kind);
         const int index = std::stoi(rid.substr(1));
         if (item.status.severity == "Error") {
-          session::fail(m, fmt::format("QuickBooks refused the {} query: {} ({})",
-                                       reconcile::to_string(list), item.status.message,
-                                       item.status.code));
+          session::fail(
+              m, fmt::format("QuickBooks refused the {} query: {} ({})", reconcile::to_string(list),
+                             item.status.message, item.status.code));
           c.event("error", "quickbooks", m.error);
           break;
         }
@@ -708,11 +724,12 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
         } else if (row->state == AddState::Collided) {
           c.tx->set_add_state(row->id, AddState::Failed, c.row.run_id, "",
                               "name in use by another QuickBooks list");
-          hold_for_review(c, row->kind, row->account_id,
-                          std::string(reconcile::to_string(reconcile::Reason::NameUsedByOtherList)),
-                          fmt::format("QuickBooks answered 3100 for \"{}\" and no {} has that "
-                                      "name: another list uses it",
-                                      row->name, reconcile::to_string(reconcile::list_for(row->kind))));
+          hold_for_review(
+              c, row->kind, row->account_id,
+              std::string(reconcile::to_string(reconcile::Reason::NameUsedByOtherList)),
+              fmt::format("QuickBooks answered 3100 for \"{}\" and no {} has that "
+                          "name: another list uses it",
+                          row->name, reconcile::to_string(reconcile::list_for(row->kind))));
           c.event("warn", "review",
                   fmt::format("{} {}: \"{}\" is used by another QuickBooks list; held for review",
                               kt, row->account_id, row->name),
@@ -744,12 +761,11 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
           }
           ++c.data.added;
           c.event("info", "added",
-                  fmt::format("{} {}: added \"{}\" to QuickBooks (ListID {})", kt,
-                              row->account_id, row->name, rec.list_id),
+                  fmt::format("{} {}: added \"{}\" to QuickBooks (ListID {})", kt, row->account_id,
+                              row->name, rec.list_id),
                   kt, row->account_id);
         } else if (item.status.code == 3100) {
-          c.tx->set_add_state(row->id, AddState::Collided, c.row.run_id, "",
-                              item.status.message);
+          c.tx->set_add_state(row->id, AddState::Collided, c.row.run_id, "", item.status.message);
           c.event("warn", "collision",
                   fmt::format("{} {}: QuickBooks says \"{}\"; querying that name instead of "
                               "retrying",
@@ -807,9 +823,9 @@ std::string Service::connection_error(const std::string& ticket, const std::stri
   auto call = open_call(store_, ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return "done";
   Call& c = *call;
-  session::fail(c.data.machine,
-                fmt::format("The Web Connector could not open the company file ({}): {}", hresult,
-                            message));
+  session::fail(
+      c.data.machine,
+      fmt::format("The Web Connector could not open the company file ({}): {}", hresult, message));
   c.event("error", "connection", c.data.machine.error);
   end_run(c, "company not open");
   c.row.status = SessionStatus::Closed;
@@ -821,13 +837,15 @@ std::string Service::get_last_error(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(false);
   const auto row = tx->session(ticket);
-  if (!row) return "Unknown ticket: this session is not known to qblink (expired or never issued). "
-                   "The next update will authenticate again.";
+  if (!row)
+    return "Unknown ticket: this session is not known to qblink (expired or never issued). "
+           "The next update will authenticate again.";
   if (row->status == SessionStatus::Superseded) {
     const auto tenant = tx->tenant(row->tenant_id);
-    return fmt::format("This session of tenant '{}' was replaced by a newer session; it gets no "
-                       "more work.",
-                       tenant ? tenant->username : "?");
+    return fmt::format(
+        "This session of tenant '{}' was replaced by a newer session; it gets no "
+        "more work.",
+        tenant ? tenant->username : "?");
   }
   if (!row->last_error.empty()) return row->last_error;
   return session::last_error_text(decode(row->state).machine);

@@ -24,15 +24,15 @@ struct ReceiveResponseArgs {
 };
 
 struct ServiceOptions {
-  int page_size = 500;                          // MaxReturned per query page
-  int batch_size = 100;                         // adds per message set
-  std::int64_t ticket_idle_seconds = 30 * 60;   // a ticket unused this long is expired
+  int page_size = 500;                            // MaxReturned per query page
+  int batch_size = 100;                           // adds per message set
+  std::int64_t ticket_idle_seconds = 30 * 60;     // a ticket unused this long is expired
   std::int64_t full_refresh_seconds = 24 * 3600;  // a complete snapshot at least this often
   // FromModifiedDate is inclusive and QuickBooks compares it in its own (DST-shifted) offset, so
   // the mark is sent back as QuickBooks wrote it, a little earlier; the daily full refresh
   // catches anything a DST fall-back hour could hide.
   std::int64_t modified_overlap_seconds = 120;
-  int slow_login_after = 5;                     // failed logins before answers slow down
+  int slow_login_after = 5;  // failed logins before answers slow down
 };
 
 using Clock = std::function<std::int64_t()>;  // unix seconds

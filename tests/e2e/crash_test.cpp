@@ -13,6 +13,7 @@
 
 #include "e2e/harness.h"
 #include "http/client.h"
+#include "support/tenant.h"
 
 namespace qblink::test {
 namespace {
@@ -66,18 +67,7 @@ TEST(Crash, SigkillAfterAnAddBatchLeavesNoDuplicateAndTheNextSessionIsServedAtOn
   std::string owner;
   {
     store::Store store(db);
-    auto tx = store.begin(true);
-    store::Tenant t;
-    t.username = "acme";
-    t.password_hash = sync::hash_password("secret-pw");
-    t.file_id = store::make_guid();
-    const auto id = tx->add_tenant(t);
-    owner = tx->owner_id();
-    store::AccountRow a;
-    a.account_id = "C1";
-    a.name = "Greenway Pest Control";
-    tx->upsert_account(id, a);
-    tx->commit();
+    owner = seed_tenant(store, "acme", "secret-pw", {customer("C1", "Greenway Pest Control")});
   }
   auto company = company_from(R"({"customers": [{"name": "Acme Ltd"}]})");
   sim::FakeQuickBooks qb(company);

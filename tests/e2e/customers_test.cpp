@@ -206,7 +206,8 @@ TEST_F(Customers, ARenameInQuickBooksIsFollowedByListId) {
 TEST_F(Customers, ALostAddResponseIsResolvedWithoutADuplicate) {
   accounts({{"C4", "Greenway Pest Control", ""}});
   auto o = h.wc_options("acme");
-  o.drop_response_at = 5;  // 4 list queries, then the add batch: QuickBooks applies it, the answer is lost
+  o.drop_response_at =
+      5;  // 4 list queries, then the add batch: QuickBooks applies it, the answer is lost
   const auto lost = sync(o);
   EXPECT_FALSE(lost.ok);
   EXPECT_EQ(in_qb("Greenway Pest Control"), 1u) << "QuickBooks did apply the add";
@@ -227,6 +228,43 @@ TEST_F(Customers, AnAddProvenAbsentIsSentAgainOnce) {
   ASSERT_TRUE(sync().ok);
   EXPECT_EQ(in_qb("Greenway Pest Control"), 1u);
   EXPECT_EQ(account("C4").status, "linked");
+}
+
+TEST(Snapshot, AnIncrementalRunAsksForAlmostNothingAndAFullRefreshNoticesDeletions) {
+  Harness h;
+  h.add_tenant("acme");
+  h.add_accounts("acme", AccountKind::Customer,
+                 {{"C1", "Acme", "Acme Plumbing Ltd"}, {"C2", "Bright Spark Electrical", ""}});
+  auto company = company_from(kCompany);
+  // Customers last touched long ago, an hour apart.
+  for (std::size_t i = 0; i < company.customers.size(); ++i)
+    company.customers[i].time_modified =
+        "2024-03-0" + std::to_string(1 + i % 9) + "T1" + std::to_string(i % 10) + ":00:00-08:00";
+  sim::FakeQuickBooks qb(company);
+  sim::WebConnector wc(h.wc_options("acme"), qb);
+  ASSERT_TRUE(wc.run_session().ok);
+  const auto first = h.runs("acme")[0].records_fetched;
+  ASSERT_TRUE(wc.run_session().ok);
+  const auto second = h.runs("acme")[0].records_fetched;
+  EXPECT_GE(first, 9);
+  EXPECT_LE(second, 4) << "at most each list's newest entry (FromModifiedDate is inclusive)";
+
+  // Bright Spark is deleted in QuickBooks; an incremental run cannot see a deletion, the
+  // periodic full refresh does, and the account goes to review instead of staying linked.
+  std::erase_if(company.customers,
+                [](const auto& c) { return c.name == "Bright Spark Electrical"; });
+  qb.reindex();
+  sync::ServiceOptions full;
+  full.full_refresh_seconds = 0;
+  Harness h2(false, full, h.db_path);
+  auto o2 = h.wc_options("acme");
+  o2.url = h2.url;
+  sim::WebConnector wc2(o2, qb);
+  ASSERT_TRUE(wc2.run_session().ok);
+  const auto gone = h.account("acme", "C2");
+  EXPECT_EQ(gone.status, "review");
+  EXPECT_EQ(gone.reason, "linked entry gone");
+  EXPECT_EQ(h.account("acme", "C1").status, "linked");
 }
 
 TEST(ManyTenants, TwentyTenantsSyncAtOnceAndNothingCrosses) {

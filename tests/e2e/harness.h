@@ -12,6 +12,7 @@
 #include "sim/web_connector.h"
 #include "store/guid.h"
 #include "store/store.h"
+#include "support/tenant.h"
 #include "support/test_support.h"
 #include "sync/auth.h"
 #include "sync/service.h"
@@ -24,8 +25,10 @@ struct Acct {
 
 class Harness {
  public:
-  explicit Harness(bool tls = false, sync::ServiceOptions options = {}) {
-    db_path = (dir / "qblink.db").string();
+  // A server on a fresh database, or on `existing_db` (a restart with other options).
+  explicit Harness(bool tls = false, sync::ServiceOptions options = {},
+                   const std::string& existing_db = "") {
+    db_path = existing_db.empty() ? (dir / "qblink.db").string() : existing_db;
     store = std::make_unique<store::Store>(db_path);
     service = std::make_unique<sync::Service>(*store, options);
     start_server(tls);
@@ -50,15 +53,8 @@ class Harness {
           "/qbwc";
   }
 
-  store::TenantId add_tenant(const std::string& user, const std::string& password = "secret-pw") {
-    auto tx = store->begin(true);
-    store::Tenant t;
-    t.username = user;
-    t.password_hash = sync::hash_password(password);
-    t.file_id = store::make_guid();
-    const auto id = tx->add_tenant(t);
-    tx->commit();
-    return id;
+  void add_tenant(const std::string& user, const std::string& password = "secret-pw") {
+    seed_tenant(*store, user, password);
   }
 
   void add_accounts(const std::string& user, reconcile::AccountKind kind,
@@ -76,8 +72,8 @@ class Harness {
     tx->commit();
   }
 
-  std::vector<store::AccountRow> accounts(const std::string& user,
-                                          reconcile::AccountKind kind = reconcile::AccountKind::Customer) {
+  std::vector<store::AccountRow> accounts(
+      const std::string& user, reconcile::AccountKind kind = reconcile::AccountKind::Customer) {
     auto tx = store->begin(false);
     return tx->accounts(tx->tenant_by_name(user)->id, kind);
   }

@@ -4,6 +4,7 @@
 
 #include "e2e/harness.h"
 #include "http/client.h"
+#include "support/tenant.h"
 #include "support/xml_support.h"
 
 namespace qblink::test {
@@ -110,16 +111,18 @@ TEST_F(BadInput, NonXmlGets400) {
 }
 
 TEST_F(BadInput, TruncatedXmlGets400) {
-  EXPECT_EQ(client.post("<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas."
-                        "xmlsoap.org/soap/envelope/\"><soap:Body><authent",
-                        "")
+  EXPECT_EQ(client
+                .post("<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas."
+                      "xmlsoap.org/soap/envelope/\"><soap:Body><authent",
+                      "")
                 .status,
             400u);
   expect_still_healthy();
 }
 
 TEST_F(BadInput, DoctypeGets400) {
-  const auto r = client.post("<?xml version=\"1.0\"?><!DOCTYPE lol [<!ENTITY a \"b\">]><x>&a;</x>", "");
+  const auto r =
+      client.post("<?xml version=\"1.0\"?><!DOCTYPE lol [<!ENTITY a \"b\">]><x>&a;</x>", "");
   EXPECT_EQ(r.status, 400u);
   expect_still_healthy();
 }
@@ -180,19 +183,7 @@ TEST(Tickets, ExpireWhenIdle) {
   sync::ServiceOptions o;
   o.ticket_idle_seconds = 60;
   sync::Service service(store, o, [&now] { return now; });
-  {
-    auto tx = store.begin(true);
-    store::Tenant t;
-    t.username = "acme";
-    t.password_hash = sync::hash_password("secret-pw");
-    t.file_id = "{F}";
-    const auto id = tx->add_tenant(t);
-    store::AccountRow acc;
-    acc.account_id = "C1";
-    acc.name = "Acme";
-    tx->upsert_account(id, acc);
-    tx->commit();
-  }
+  seed_tenant(store, "acme", "secret-pw", {customer("C1", "Acme")});
   const auto ticket = service.authenticate("acme", "secret-pw")[0];
   ASSERT_EQ(ticket.size(), 32u) << "128 random bits as hex";
   now += 61;
@@ -208,19 +199,7 @@ TEST(Logins, RepeatedFailuresAreSlowedButNotLockedOutForGood) {
   test::TempDir dir;
   store::Store store((dir / "q.db").string());
   sync::Service service(store, {}, [&now] { return now; });
-  {
-    auto tx = store.begin(true);
-    store::Tenant t;
-    t.username = "acme";
-    t.password_hash = sync::hash_password("secret-pw");
-    t.file_id = "{F}";
-    const auto id = tx->add_tenant(t);
-    store::AccountRow acc;
-    acc.account_id = "C1";
-    acc.name = "Acme";
-    tx->upsert_account(id, acc);
-    tx->commit();
-  }
+  seed_tenant(store, "acme", "secret-pw", {customer("C1", "Acme")});
   for (int i = 0; i < 6; ++i) EXPECT_EQ(service.authenticate("acme", "bad")[1], "nvu");
   EXPECT_EQ(service.authenticate("acme", "secret-pw")[1], "nvu")
       << "right after many failures even the right password waits";

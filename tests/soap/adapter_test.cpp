@@ -101,8 +101,9 @@ TEST_F(AdapterTest, AuthenticateSendsEmptyEntriesAsEmptyStringElements) {
                                           "</strPassword></authenticate>"));
   expect_valid_answer(r, "authenticate");
   // [ticket, ""]: the second entry must be present although empty.
-  const std::regex two("<([a-z0-9]+:)?string>[0-9a-f]{32}</([a-z0-9]+:)?string>"
-                       "<([a-z0-9]+:)?string(/>|></([a-z0-9]+:)?string>)");
+  const std::regex two(
+      "<([a-z0-9]+:)?string>[0-9a-f]{32}</([a-z0-9]+:)?string>"
+      "<([a-z0-9]+:)?string(/>|></([a-z0-9]+:)?string>)");
   EXPECT_TRUE(std::regex_search(r.body, two)) << r.body;
 }
 
@@ -141,10 +142,11 @@ TEST_F(AdapterTest, ConnectionErrorAnswersDone) {
 }
 
 TEST_F(AdapterTest, UnknownTicketGetsNoWorkAndAClearLastError) {
-  auto r = handle(service, envelope("<sendRequestXML xmlns=\"http://developer.intuit.com/\">"
-                                    "<ticket>deadbeef</ticket><strHCPResponse /><strCompanyFileName />"
-                                    "<qbXMLCountry>US</qbXMLCountry><qbXMLMajorVers>13</qbXMLMajorVers>"
-                                    "<qbXMLMinorVers>0</qbXMLMinorVers></sendRequestXML>"));
+  auto r =
+      handle(service, envelope("<sendRequestXML xmlns=\"http://developer.intuit.com/\">"
+                               "<ticket>deadbeef</ticket><strHCPResponse /><strCompanyFileName />"
+                               "<qbXMLCountry>US</qbXMLCountry><qbXMLMajorVers>13</qbXMLMajorVers>"
+                               "<qbXMLMinorVers>0</qbXMLMinorVers></sendRequestXML>"));
   expect_valid_answer(r, "sendRequestXML");
   EXPECT_EQ(test::element_text(r.body, "sendRequestXMLResult"), "");
   r = handle(service, envelope("<getLastError xmlns=\"http://developer.intuit.com/\"><ticket>"
@@ -166,15 +168,16 @@ TEST_F(AdapterTest, MalformedXmlIsAClientError) {
 }
 
 TEST_F(AdapterTest, DoctypeIsRefusedBeforeGsoapSeesIt) {
-  const auto r = handle(service,
-                        "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]>" +
-                            envelope("<serverVersion xmlns=\"http://developer.intuit.com/\"/>"));
+  const auto r =
+      handle(service, "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]>" +
+                          envelope("<serverVersion xmlns=\"http://developer.intuit.com/\"/>"));
   EXPECT_EQ(r.http_status, 400u);
   EXPECT_NE(r.body.find("DOCTYPE"), std::string::npos);
 }
 
 TEST_F(AdapterTest, WellFormedUnknownCallGetsASoapFault) {
-  const auto r = handle(service, envelope("<launchMissiles xmlns=\"http://developer.intuit.com/\"/>"));
+  const auto r =
+      handle(service, envelope("<launchMissiles xmlns=\"http://developer.intuit.com/\"/>"));
   EXPECT_EQ(r.http_status, 500u);
   EXPECT_NE(r.body.find("Fault"), std::string::npos) << r.body;
 }
@@ -185,7 +188,8 @@ TEST_F(AdapterTest, WrongNamespaceGetsASoapFault) {
 }
 
 TEST_F(AdapterTest, ServerVersionAnswersOurVersion) {
-  const auto r = handle(service, envelope("<serverVersion xmlns=\"http://developer.intuit.com/\"/>"));
+  const auto r =
+      handle(service, envelope("<serverVersion xmlns=\"http://developer.intuit.com/\"/>"));
   expect_valid_answer(r, "serverVersion");
   EXPECT_NE(test::element_text(r.body, "serverVersionResult").find("qblink"), std::string::npos);
 }

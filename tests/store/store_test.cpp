@@ -109,8 +109,9 @@ TEST_F(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
 TEST_F(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   const auto t = add_tenant("a");
   auto tx = store.begin(true);
-  tx->upsert_entries(t, {{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true},
-                         {QbList::Customer, "L2", "Bolt", "Bolt", "", "1", "", true}},
+  tx->upsert_entries(t,
+                     {{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true},
+                      {QbList::Customer, "L2", "Bolt", "Bolt", "", "1", "", true}},
                      1);
   tx->upsert_entries(t, {{QbList::Customer, "L1", "Acme Ltd", "Acme Ltd", "", "2", "", true}}, 2);
   EXPECT_EQ(tx->delete_unseen(t, QbList::Customer, 2), 1);

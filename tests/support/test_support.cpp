@@ -57,7 +57,8 @@ const TestCert& test_cert() {
         "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
         "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
         c.key_file + "' -out '" + c.cert_file + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl could not make a test certificate");
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("openssl could not make a test certificate");
     return c;
   }();
   return cert;

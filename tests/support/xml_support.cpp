@@ -54,8 +54,8 @@ Validation validate_with_xsd(const std::string& xml, const std::filesystem::path
   TempDir dir;
   const auto file = dir / "doc.xml";
   write_file(file, xml);
-  const std::string cmd = "xmllint --noout --nonet --schema '" + xsd.string() + "' '" +
-                          file.string() + "' 2>&1";
+  const std::string cmd =
+      "xmllint --noout --nonet --schema '" + xsd.string() + "' '" + file.string() + "' 2>&1";
   Validation v;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return v;

@@ -9,7 +9,7 @@
 
 #include "sim/company.h"
 #include "sim/fake_quickbooks.h"
-#include "store/guid.h"
+#include "support/tenant.h"
 #include "support/test_support.h"
 #include "sync/auth.h"
 
@@ -29,18 +29,8 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     company = sim::parse_company_json(R"({"customers": [{"name": "Acme Ltd"}]})");
     sim::normalize_company(company);
-    auto tx = store.begin(true);
-    store::Tenant t;
-    t.username = "acme";
-    t.password_hash = hash_password("secret-pw");
-    t.file_id = store::make_guid();
-    const auto id = tx->add_tenant(t);
-    owner = tx->owner_id();
-    store::AccountRow a;
-    a.account_id = "C1";
-    a.name = "Greenway Pest Control";
-    tx->upsert_account(id, a);
-    tx->commit();
+    owner = test::seed_tenant(store, "acme", "secret-pw",
+                              {test::customer("C1", "Greenway Pest Control")});
   }
 
   // One session; before_process runs just before QuickBooks executes each request.
