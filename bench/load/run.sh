@@ -9,7 +9,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
 "$bin" --db "$dir/q.db" serve --listen 127.0.0.1:18080 2>/dev/null &
-"$bin" --db "$dir/q.db" serve --listen 127.0.0.1:18443 --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" 2>/dev/null &
+"$bin" --db "$dir/q2.db" serve --listen 127.0.0.1:18443 --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" 2>/dev/null &
 sleep 1
 for url in http://127.0.0.1:18080/qbwc https://127.0.0.1:18443/qbwc; do
   echo "== $url"

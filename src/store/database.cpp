@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 namespace qblink::store {
 namespace {
 
@@ -22,7 +25,18 @@ Database::Database(const std::string& path) {
   if (rc != SQLITE_OK) fail(raw, "cannot open database " + path);
   // Writers from several threads and processes queue on the lock instead of failing at once.
   sqlite3_busy_timeout(raw, 30'000);
-  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  // Switching a new file to WAL takes an exclusive lock that the busy handler does not wait
+  // for, so two processes opening a fresh database at once retry here for a few seconds.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      break;
+    } catch (const Error&) {
+      if (attempt == 100) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
 Database::~Database() {

@@ -590,19 +590,20 @@ class SqliteTx final : public Tx {
 };
 
 void migrate(Database& db) {
+  constexpr std::size_t latest = std::size(kMigrations);
+  // The version is read inside the write transaction, so two processes starting on the same
+  // file never apply one migration twice.
+  Transaction tx(db);
   auto version_stmt = db.prepare("PRAGMA user_version");
   version_stmt.step();
   const auto current = static_cast<std::size_t>(version_stmt.integer(0));
-  constexpr std::size_t latest = std::size(kMigrations);
+  version_stmt.reset();
   if (current > latest)
     throw Error("database schema version " + std::to_string(current) +
                 " is newer than this qblink understands (" + std::to_string(latest) + ")");
-  for (std::size_t v = current; v < latest; ++v) {
-    Transaction tx(db);
-    db.exec(kMigrations[v]);
-    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
-    tx.commit();
-  }
+  for (std::size_t v = current; v < latest; ++v) db.exec(kMigrations[v]);
+  db.exec("PRAGMA user_version = " + std::to_string(latest));
+  tx.commit();
 }
 
 }  // namespace
