@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "http/client.h"
+#include "qbxml/qbxml.h"
 
 namespace qblink::cli {
 namespace {
@@ -32,7 +33,9 @@ void check_url(const std::string& what, const std::string& url) {
 
 std::string site_of(const std::string& url) {
   const auto u = http::parse_url(url);
-  return u.scheme + "://" + u.host + ":" + std::to_string(u.port);
+  const bool default_port =
+      (u.scheme == "https" && u.port == 443) || (u.scheme == "http" && u.port == 80);
+  return u.scheme + "://" + u.host + (default_port ? "" : ":" + std::to_string(u.port));
 }
 
 }  // namespace
@@ -63,13 +66,13 @@ void add_qwc_command(CLI::App& app, Context& ctx) {
     const auto owner = tx->owner_id();
     tx->commit();
     std::cout << "<?xml version=\"1.0\"?>\n<QBWCXML>\n"
-              << "  <AppName>" << xml_escape(a->app_name) << "</AppName>\n"
+              << "  <AppName>" << qbxml::escape_text(a->app_name) << "</AppName>\n"
               << "  <AppID></AppID>\n"
-              << "  <AppURL>" << xml_escape(a->url) << "</AppURL>\n"
+              << "  <AppURL>" << qbxml::escape_text(a->url) << "</AppURL>\n"
               << "  <AppDescription>Links customers and suppliers to QuickBooks without "
                  "duplicates</AppDescription>\n"
-              << "  <AppSupport>" << xml_escape(support) << "</AppSupport>\n"
-              << "  <UserName>" << xml_escape(t.username) << "</UserName>\n"
+              << "  <AppSupport>" << qbxml::escape_text(support) << "</AppSupport>\n"
+              << "  <UserName>" << qbxml::escape_text(t.username) << "</UserName>\n"
               << "  <OwnerID>" << owner << "</OwnerID>\n"
               << "  <FileID>" << t.file_id << "</FileID>\n"
               << "  <QBType>QBFS</QBType>\n"

@@ -29,33 +29,6 @@ store::Tenant require_tenant(store::Tx& tx, const std::string& user) {
   return *t;
 }
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
-
 std::string format_time(std::int64_t t) {
   if (t == 0) return "";
   const std::time_t tt = static_cast<std::time_t>(t);

@@ -10,8 +10,6 @@ namespace qblink::cli {
 std::unique_ptr<store::Store> open_store(const std::string& path);
 // The tenant named `user`, or a cli::Error naming it.
 store::Tenant require_tenant(store::Tx& tx, const std::string& user);
-// Escapes & < > " ' for XML text and attributes.
-std::string xml_escape(const std::string& text);
 // "2026-11-25 18:17:47" (UTC) for tables; "" for 0.
 std::string format_time(std::int64_t unix_seconds);
 // Pads or cuts (by UTF-8 characters) for aligned tables.

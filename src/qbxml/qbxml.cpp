@@ -731,4 +731,11 @@ std::string datetime_minus_seconds(std::string_view text, long seconds) {
   return std::string(buf) + std::string(offset);
 }
 
+std::string escape_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_escaped_text(out, text);
+  return out;
+}
+
 }  // namespace qblink::qbxml

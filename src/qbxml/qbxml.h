@@ -169,6 +169,10 @@ struct HostInfo {
 // the CompanyQueryRs is optional.
 HostInfo parse_hcp_response(std::string_view xml, std::string_view owner_id);
 
+// XML character data with & < > escaped (UTF-8 untouched). For any XML we write by hand, such
+// as the .qwc file.
+std::string escape_text(std::string_view text);
+
 // DATETIMETYPE helpers. QuickBooks' TimeModified carries a wrong offset during daylight saving,
 // so the incremental window is computed on the local wall-clock part and overlapped.
 // Accepts the XSD pattern (YYYY-M-D[Thh[:mm[:ss[±hh:mm]]]]); returns YYYY-MM-DDThh:mm:ss plus the

@@ -66,7 +66,7 @@ Action next_request(State& state, const Facts& facts) {
 
 void on_in_doubt_answered(State& state) { ++state.units_done; }
 
-void on_page(State& state, int remaining, std::string_view iterator_id, const Facts& facts) {
+void on_page(State& state, int remaining, std::string_view iterator_id) {
   ++state.units_done;
   if (remaining > 0 && !iterator_id.empty()) {
     state.iterator_id = std::string(iterator_id);
@@ -77,7 +77,6 @@ void on_page(State& state, int remaining, std::string_view iterator_id, const Fa
   ++state.list_index;
   state.iterator_id.clear();
   state.remaining = -1;
-  (void)facts;
 }
 
 void on_adds_answered(State& state) { ++state.units_done; }

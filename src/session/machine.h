@@ -58,7 +58,7 @@ Action next_request(State& state, const Facts& facts);
 
 // receiveResponseXML outcomes.
 void on_in_doubt_answered(State& state);
-void on_page(State& state, int remaining, std::string_view iterator_id, const Facts& facts);
+void on_page(State& state, int remaining, std::string_view iterator_id);
 void on_adds_answered(State& state);
 void on_quickbooks_error(State& state, std::string_view hresult, std::string_view message);
 void fail(State& state, std::string error);

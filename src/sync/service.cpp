@@ -687,7 +687,7 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
         }
         c.data.records_fetched += static_cast<std::int64_t>(rows.size());
         c.tx->upsert_entries(c.tenant.id, rows, c.row.run_id);
-        session::on_page(m, item.iterator_remaining, item.iterator_id, facts);
+        session::on_page(m, item.iterator_remaining, item.iterator_id);
         if (m.list_index != index) {  // that list is complete
           const bool full = c.data.full_mask & (1 << index);
           auto mark = c.tx->list_mark(c.tenant.id, list);

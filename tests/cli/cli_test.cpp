@@ -75,7 +75,7 @@ TEST_F(Cli, QwcHasEveryRequiredElementAndStableIds) {
     EXPECT_FALSE(element_text(a.out, el).empty()) << el << " missing:\n" << a.out;
   EXPECT_EQ(element_text(a.out, "UserName"), "acme & sons") << "escaped and well-formed";
   EXPECT_EQ(element_text(a.out, "QBType"), "QBFS");
-  EXPECT_EQ(element_text(a.out, "AppSupport"), "https://sync.example.com:443/support");
+  EXPECT_EQ(element_text(a.out, "AppSupport"), "https://sync.example.com/support");
   const auto b = run("qwc 'acme & sons' --url https://sync.example.com/qbwc");
   EXPECT_EQ(element_text(a.out, "OwnerID"), element_text(b.out, "OwnerID"));
   EXPECT_EQ(element_text(a.out, "FileID"), element_text(b.out, "FileID"));

@@ -34,12 +34,12 @@ TEST(SessionMachine, IteratorContinuesUntilRemainingIsZeroThenNextListStartsFres
   State s;
   const auto f = facts();
   next_request(s, f);
-  on_page(s, 250, "{iter-1}", f);
+  on_page(s, 250, "{iter-1}");
   auto a = next_request(s, f);
   EXPECT_EQ(a.kind, ActionKind::QueryPage);
   EXPECT_EQ(a.list_index, 0);
   EXPECT_EQ(a.iterator_id, "{iter-1}");
-  on_page(s, 0, "{iter-1}", f);
+  on_page(s, 0, "{iter-1}");
   a = next_request(s, f);
   EXPECT_EQ(a.list_index, 1);
   EXPECT_TRUE(a.iterator_id.empty()) << "an iterator never crosses lists";
@@ -49,9 +49,9 @@ TEST(SessionMachine, AfterTheLastListItReconcilesThenSendsAddsThenFinishes) {
   State s;
   const auto f = facts();
   next_request(s, f);
-  on_page(s, 0, "", f);
+  on_page(s, 0, "");
   next_request(s, f);
-  on_page(s, 0, "", f);
+  on_page(s, 0, "");
   EXPECT_EQ(next_request(s, f).kind, ActionKind::Reconcile);
   EXPECT_EQ(next_request(s, facts(0, 5)).kind, ActionKind::SendAdds);
   on_adds_answered(s);
@@ -69,7 +69,7 @@ TEST(SessionMachine, PercentIsHonestAndOnlyHundredWhenNothingIsLeft) {
   State s;
   const auto f = facts();
   next_request(s, f);
-  on_page(s, 900, "{i}", f);  // 9 more pages of list 0, then list 1, then the adds step
+  on_page(s, 900, "{i}");  // 9 more pages of list 0, then list 1, then the adds step
   const int p = percent(s, f);
   EXPECT_GT(p, 0);
   EXPECT_LT(p, 15);
