@@ -219,10 +219,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     switch (phase_) {
       case Phase::handshake:
       case Phase::idle:
-      case Phase::header:
-        // No request to finish: abort the pending read; its handler closes the socket.
+      case Phase::header: {
+        // No request to finish: abort the pending read; its handler closes the socket. A
+        // composed read (async_read_header) may be between two inner reads right now, with
+        // nothing to cancel, so shut the socket down too: its next read then ends at once.
+        error_code ignored;
+        lowest().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
         lowest().cancel();
         break;
+      }
       default:
         break;  // fresh: on_start sees stopping_; later phases close after answering
     }
