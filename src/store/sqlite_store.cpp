@@ -388,6 +388,18 @@ class SqliteTx final : public Tx {
                   a.candidates, a.declared_new, tenant, to_int(a.kind), a.account_id)
         .run();
   }
+  void link_account(TenantId tenant, AccountKind kind, const std::string& account_id,
+                    const std::string& list_id, const std::string& full_name,
+                    const std::string& reason, const std::string& detail) override {
+    db_->cached(
+           "UPDATE accounts SET status = 'linked', list_id = ?, qb_full_name = ?, "
+           "accounting_name = CASE WHEN accounting_name = '' THEN ? ELSE accounting_name END, "
+           "reason = ?, detail = ?, candidates = '[]' "
+           "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
+        .bind_all(list_id, full_name, full_name, reason, detail, tenant, to_int(kind), account_id)
+        .run();
+  }
+
   static constexpr const char* kAccountCols =
       "SELECT kind, account_id, name, accounting_name, company_name, first_name, last_name, "
       "phone, email, addr1, addr2, city, state, postal_code, country, status, list_id, "

@@ -141,6 +141,11 @@ class Tx {
   // Accounts
   virtual void upsert_account(TenantId tenant, const AccountRow& row) = 0;  // import: app fields
   virtual void save_account_state(TenantId tenant, const AccountRow& row) = 0;  // reconcile result
+  // Links an account to a QuickBooks entry; an empty accounting name becomes the FullName.
+  virtual void link_account(TenantId tenant, reconcile::AccountKind kind,
+                            const std::string& account_id, const std::string& list_id,
+                            const std::string& full_name, const std::string& reason,
+                            const std::string& detail) = 0;
   virtual std::optional<AccountRow> account(TenantId tenant, reconcile::AccountKind kind,
                                             const std::string& account_id) = 0;
   virtual std::vector<AccountRow> accounts(TenantId tenant, reconcile::AccountKind kind) = 0;

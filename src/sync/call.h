@@ -2,6 +2,7 @@
 // One QBWC call's unit of work (sync/ internal): the transaction, the session row and its
 // decoded state, and what every call needs around them (events, saving, ending the run).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,8 @@ struct Call {
   SessionData data;
   store::Tenant tenant;
   std::int64_t now = 0;
+  // Newest TimeModified of the entries our adds created in this call, per list.
+  std::map<reconcile::QbList, std::string> added_max_tm;
 
   void event(std::string level, std::string kind, std::string message,
              std::string account_kind = {}, std::string account_id = {}) {

@@ -175,8 +175,11 @@ std::vector<std::string> Service::authenticate(const std::string& user,
   row.run_id = tx->start_run(tenant->id, now);
   row.state = encode(SessionData{});
   tx->create_session(row);
-  Call c{nullptr, row, {}, *tenant, now};
+  Call c;
   c.tx = std::move(tx);
+  c.row = row;
+  c.tenant = *tenant;
+  c.now = now;
   c.event("info", "qbwc", fmt::format("session started for tenant '{}'", user));
   for (const auto& old : superseded)
     c.event("warn", "qbwc",
@@ -297,7 +300,10 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
       }
     }
     if (answered_in_doubt) session::on_in_doubt_answered(m);
-    if (answered_adds) session::on_adds_answered(m);
+    if (answered_adds) {
+      flush_added_marks(c);
+      session::on_adds_answered(m);
+    }
     // Reconcile in-process as soon as the last list is in, so the percent below is honest.
     if (m.phase == session::Phase::Fetch && m.list_index >= kPlanSize) {
       m.phase = session::Phase::Add;

@@ -28,16 +28,9 @@ json candidates_json(const std::vector<reconcile::Candidate>& cs) {
 
 void link_account_to(Call& c, AccountKind kind, const std::string& account_id,
                      const qbxml::ListRecord& rec, const std::string& why) {
-  auto acc = c.tx->account(c.tenant.id, kind, account_id);
-  if (!acc) return;
-  acc->status = "linked";
-  acc->list_id = rec.list_id;
-  acc->qb_full_name = rec.full_name.empty() ? rec.name : rec.full_name;
-  if (acc->accounting_name.empty()) acc->accounting_name = acc->qb_full_name;
-  acc->reason = why;
-  acc->detail = fmt::format("ListID {}", rec.list_id);
-  acc->candidates = "[]";
-  c.tx->save_account_state(c.tenant.id, *acc);
+  c.tx->link_account(c.tenant.id, kind, account_id, rec.list_id,
+                     rec.full_name.empty() ? rec.name : rec.full_name, why,
+                     fmt::format("ListID {}", rec.list_id));
 }
 
 void hold_for_review(Call& c, AccountKind kind, const std::string& account_id,
@@ -293,13 +286,10 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id)
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
     c.tx->set_add_state(row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
     link_account_to(c, row->kind, row->account_id, rec, "added");
-    // Our own adds move the incremental mark, so the next run does not fetch them back.
-    const auto list = reconcile::list_for(row->kind);
-    auto mark = c.tx->list_mark(c.tenant.id, list);
-    if (mark.last_full_at != 0 && rec.time_modified > mark.max_time_modified) {
-      mark.max_time_modified = rec.time_modified;
-      c.tx->set_list_mark(c.tenant.id, list, mark);
-    }
+    // Our own adds move the incremental mark (see flush_added_marks), so the next run does not
+    // fetch them back.
+    auto& newest = c.added_max_tm[reconcile::list_for(row->kind)];
+    if (rec.time_modified > newest) newest = rec.time_modified;
     ++c.data.added;
     c.event("info", "added",
             fmt::format("{} {}: added \"{}\" to QuickBooks (ListID {})", kt, row->account_id,
@@ -326,6 +316,17 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id)
                         row->name, item.status.message, item.status.code),
             kt, row->account_id);
   }
+}
+
+void flush_added_marks(Call& c) {
+  for (const auto& [list, newest] : c.added_max_tm) {
+    auto mark = c.tx->list_mark(c.tenant.id, list);
+    if (mark.last_full_at != 0 && newest > mark.max_time_modified) {
+      mark.max_time_modified = newest;
+      c.tx->set_list_mark(c.tenant.id, list, mark);
+    }
+  }
+  c.added_max_tm.clear();
 }
 
 }  // namespace qblink::sync::detail

@@ -21,5 +21,7 @@ std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version ver
 bool apply_page(Call& c, const qbxml::ResponseItem& item, int index);
 void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id);
 void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id);
+// After a message set of adds: moves each list's incremental mark past our own adds, once.
+void flush_added_marks(Call& c);
 
 }  // namespace qblink::sync::detail
