@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sim/fake_quickbooks.h"
+#include "sim/qb_test_support.h"
 #include "sim/qb_time.h"
 #include "sim/xsd_validator.h"
 #include "support/test_support.h"
@@ -16,21 +17,10 @@
 namespace qblink::sim {
 namespace {
 
+using test_support::message_set;
+using test_support::qbxml_schema;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::shared_ptr<const XsdValidator> qbxml_schema() {
-  static const auto schema = std::make_shared<const XsdValidator>(
-      XsdValidator::qbxml13(test::reference_dir() / "qbxml/13.0"));
-  return schema;
-}
-
-std::string message_set(std::string_view body, std::string_view on_error = "stopOnError") {
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<?qbxml version=\"13.0\"?>\n<QBXML>\n"
-      "<QBXMLMsgsRq onError=\"{}\">\n{}\n</QBXMLMsgsRq>\n</QBXML>\n",
-      on_error, body);
-}
 
 std::string add(std::string_view list, std::string_view name, std::string_view more = "") {
   return fmt::format("<{0}AddRq requestID=\"add\"><{0}Add><Name>{1}</Name>{2}</{0}Add></{0}AddRq>",

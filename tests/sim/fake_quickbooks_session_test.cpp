@@ -12,12 +12,15 @@
 #include <vector>
 
 #include "sim/fake_quickbooks.h"
+#include "sim/qb_test_support.h"
 #include "sim/xsd_validator.h"
 #include "support/test_support.h"
 
 namespace qblink::sim {
 namespace {
 
+using test_support::message_set;
+using test_support::qbxml_schema;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -26,20 +29,6 @@ using ::testing::HasSubstr;
     FAIL() << "the reference folder " << test::reference_dir()                                 \
            << " is missing; configure with -DQBLINK_REFERENCE_DIR=<path to shared/reference>"; \
   }
-
-std::shared_ptr<const XsdValidator> qbxml_schema() {
-  static const auto schema = std::make_shared<const XsdValidator>(
-      XsdValidator::qbxml13(test::reference_dir() / "qbxml/13.0"));
-  return schema;
-}
-
-std::string message_set(std::string_view body, std::string_view on_error = "stopOnError",
-                        std::string_view version = "13.0") {
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<?qbxml version=\"{}\"?>\n<QBXML>\n"
-      "<QBXMLMsgsRq onError=\"{}\">\n{}\n</QBXMLMsgsRq>\n</QBXML>\n",
-      version, on_error, body);
-}
 
 constexpr std::string_view kOwner = "{68b5925b-4347-4784-e58d-35a2d190962f}";
 const std::regex kGuid(R"(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})");
