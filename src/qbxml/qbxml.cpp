@@ -90,53 +90,49 @@ std::string_view first_chars(std::string_view s, std::size_t limit) {
   return s;
 }
 
-void append_escaped_text(std::string& out, std::string_view s) {
+// Escapes for character data, and in attributes also '"' and the white space that
+// attribute-value normalisation would turn into spaces.
+void append_escaped(std::string& out, std::string_view s, bool attribute) {
   for (const char c : s) {
     switch (c) {
       case '&':
         out += "&amp;";
-        break;
+        continue;
       case '<':
         out += "&lt;";
-        break;
+        continue;
       case '>':
-        out += "&gt;";
-        break;  // only "]]>" needs it; escaping all is simpler to audit
+        out += "&gt;";  // only "]]>" needs it; escaping all is simpler to audit
+        continue;
       default:
-        out += c;
+        break;
     }
+    if (attribute) {
+      switch (c) {
+        case '"':
+          out += "&quot;";
+          continue;
+        case '\t':
+          out += "&#9;";
+          continue;
+        case '\n':
+          out += "&#10;";
+          continue;
+        case '\r':
+          out += "&#13;";
+          continue;
+        default:
+          break;
+      }
+    }
+    out += c;
   }
 }
 
+void append_escaped_text(std::string& out, std::string_view s) { append_escaped(out, s, false); }
+
 void append_escaped_attribute(std::string& out, std::string_view s) {
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      // Attribute-value normalisation would turn these into spaces; references keep them.
-      case '\t':
-        out += "&#9;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  append_escaped(out, s, true);
 }
 
 // ---------------------------------------------------------------------------------------------
