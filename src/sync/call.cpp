@@ -143,10 +143,6 @@ std::string summary_of(const SessionData& d, std::int64_t review) {
                      review, d.errors ? fmt::format(", {} failed", d.errors) : std::string());
 }
 
-std::int64_t count_review(store::Tx& tx, store::TenantId tenant) {
-  return tx.account_count(tenant, "review");
-}
-
 void end_run(Call& c, const std::string& outcome) {
   auto run = c.tx->run(c.row.run_id);
   if (!run || run->ended_at != 0) return;
@@ -155,7 +151,7 @@ void end_run(Call& c, const std::string& outcome) {
   run->linked = c.data.linked;
   run->added = c.data.added;
   run->errors = c.data.errors;
-  run->review = static_cast<int>(count_review(*c.tx, c.tenant.id));
+  run->review = static_cast<int>(c.tx->account_count(c.tenant.id, "review"));
   run->records_fetched = c.data.records_fetched;
   run->summary = outcome == "ok" ? summary_of(c.data, run->review) : c.data.machine.error;
   c.tx->finish_run(*run);

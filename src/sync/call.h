@@ -74,6 +74,5 @@ void end_run(Call& c, const std::string& outcome);
 
 session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOptions& o);
 std::string summary_of(const SessionData& d, std::int64_t review);
-std::int64_t count_review(store::Tx& tx, store::TenantId tenant);
 
 }  // namespace qblink::sync::detail
