@@ -78,7 +78,7 @@ TEST_F(AdapterTest, EveryCapturedWebConnectorRequestGetsAValidAnswer) {
   ASSERT_GE(files.size(), 18u) << "expected the 2008 session captures and more";
   const std::regex ticket_re("<(ticket|wcTicket)>[^<]*</(ticket|wcTicket)>");
   std::string ticket = "no-ticket-yet";
-  int replayed = 0;
+  int replayed = 0, answered_with_qbxml = 0;
   for (const auto& file : files) {
     auto body = test::read_file(file);
     body = std::regex_replace(body, ticket_re, "<$1>" + ticket + "</$2>");
@@ -88,9 +88,15 @@ TEST_F(AdapterTest, EveryCapturedWebConnectorRequestGetsAValidAnswer) {
       const auto got = test::element_text(r.body, "string");
       if (!got.empty()) ticket = got;
     }
+    // The captured first sendRequestXML carries QuickBooks' company data: with a valid ticket
+    // it must be answered with real qbXML work, not an empty string.
+    if (file.filename().string().find("sendRequestXML") != std::string::npos &&
+        test::element_text(r.body, "sendRequestXMLResult").find("<QBXML>") != std::string::npos)
+      ++answered_with_qbxml;
     ++replayed;
   }
   EXPECT_EQ(replayed, static_cast<int>(files.size()));
+  EXPECT_GE(answered_with_qbxml, 1) << "no captured sendRequestXML got qbXML back";
   EXPECT_NE(ticket, "no-ticket-yet") << "the captured authenticate must have logged in";
 }
 
