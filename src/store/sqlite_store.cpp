@@ -663,4 +663,22 @@ int Store::schema_version() {
   return static_cast<int>(s.integer(0));
 }
 
+std::optional<std::string> Store::check() {
+  try {
+    Database db(path_);
+    auto s = db.prepare("PRAGMA quick_check(1)");
+    s.step();
+    const std::string verdict = s.text(0);
+    if (verdict != "ok") return "database is damaged: " + verdict;
+    auto v = db.prepare("PRAGMA user_version");
+    v.step();
+    if (static_cast<std::size_t>(v.integer(0)) != std::size(kMigrations))
+      return "database schema version " + std::to_string(v.integer(0)) + ", expected " +
+             std::to_string(std::size(kMigrations));
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string("database does not answer: ") + e.what();
+  }
+}
+
 }  // namespace qblink::store

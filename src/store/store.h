@@ -185,6 +185,9 @@ class Store {
 
   std::unique_ptr<Tx> begin(bool write);  // write = BEGIN IMMEDIATE
   int schema_version();
+  // Readiness: nullopt when the database answers, is intact (quick check) and carries the schema
+  // this build expects; otherwise one line saying what is wrong. Never throws.
+  std::optional<std::string> check();
   const std::string& path() const { return path_; }
 
  private:

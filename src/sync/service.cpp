@@ -105,6 +105,14 @@ std::mutex& Service::tenant_lock(const std::string& ticket) {
   return tenant_lock(tenant);  // tenant 0 serialises calls with unknown tickets: cheap ones
 }
 
+bool Service::ticket_is_open(const std::string& ticket) {
+  if (ticket.empty()) return false;
+  auto tx = store_.begin(false);
+  const auto row = tx->session(ticket);
+  return row && row->status == SessionStatus::Open &&
+         clock_() - row->last_seen_at <= options_.ticket_idle_seconds;
+}
+
 std::string Service::server_version() { return std::string("qblink ") + kVersion; }
 
 std::string Service::client_version(const std::string& version) {

@@ -57,6 +57,10 @@ class Service {
 
   const ServiceOptions& options() const { return options_; }
 
+  // True when `ticket` names an open, unexpired session: lets the HTTP layer refuse a large
+  // receiveResponseXML body for an unknown ticket before reading it whole. Read-only, cheap.
+  bool ticket_is_open(const std::string& ticket);
+
  private:
   std::mutex& tenant_lock(const std::string& ticket);
   std::mutex& tenant_lock(store::TenantId tenant);
