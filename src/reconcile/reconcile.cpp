@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "reconcile/match.h"
 #include "reconcile/text.h"
 
 namespace qblink::reconcile {
@@ -98,9 +99,37 @@ std::string_view to_string(Reason reason) {
   return "unknown";
 }
 
+bool is_strong(const Candidate& candidate) { return candidate.score >= kStrongScore; }
+
 namespace {
 
 using text::quoted;
+
+// Best first (ties: the account's own list first, then as found), and the promise of
+// kStrongScore kept: only a top candidate in the own list, clear of the next by kStrongMargin.
+void rank(std::vector<Candidate>& cs, QbList own) {
+  std::stable_sort(cs.begin(), cs.end(), [own](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return (a.list == own) > (b.list == own);
+  });
+  constexpr double kBelowStrong = kStrongScore - 0.01;
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    const bool strong = i == 0 && cs[i].list == own &&
+                        (cs.size() == 1 || cs[1].score <= cs[0].score - kStrongMargin);
+    if (!strong) cs[i].score = std::min(cs[i].score, kBelowStrong);
+  }
+}
+
+// The top candidate's evidence for the detail line: at most three phrases.
+std::string evidence_text(const Candidate& c) {
+  std::string out;
+  const std::size_t n = std::min<std::size_t>(c.evidence.size(), 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) out += ", ";
+    out += c.evidence[i];
+  }
+  return out;
+}
 
 std::string kinds_text(const std::vector<NearKind>& kinds) {
   std::string out;
@@ -153,19 +182,25 @@ Decision linked(Decision d, const QbEntry& e, Reason reason) {
   return d;
 }
 
-// `near match (case, spaces): "Acme  Plumbing" ~ "ACME Plumbing"`: the kinds of the first
-// candidate lead, as the admin reads them first.
-Decision near_review(Decision d, std::string_view name, std::vector<Candidate> candidates) {
+// `near match (case, spaces): "Acme  Plumbing" ~ "ACME Plumbing"`: the evidence of the first
+// candidate leads (for a fold-equal name, its kinds), as the admin reads it first; a candidate
+// of another list is named with its list.
+Decision near_review(Decision d, QbList own, std::string_view name,
+                     std::vector<Candidate> candidates) {
   start(d, Outcome::Review, Reason::NearMatch);
+  rank(candidates, own);
   const Candidate& first = candidates.front();
-  d.detail += " (" + kinds_text(first.kinds) + "): " + quoted(name) + " ~ " +
-              quoted(first.full_name) + more_text(candidates.size());
+  d.detail += " (" + evidence_text(first) + "): " + quoted(name) + " ~ " +
+              (first.list == own ? quoted(first.full_name) : describe(first, true)) +
+              more_text(candidates.size());
   d.candidates = std::move(candidates);
   return d;
 }
 
-Decision other_list_review(Decision d, std::string_view name, std::vector<Candidate> candidates) {
+Decision other_list_review(Decision d, QbList own, std::string_view name,
+                           std::vector<Candidate> candidates) {
   start(d, Outcome::Review, Reason::NameUsedByOtherList);
+  rank(candidates, own);
   d.detail += ": " + quoted(name) + " ~ " + describe(candidates.front(), true) +
               more_text(candidates.size());
   d.candidates = std::move(candidates);
@@ -189,6 +224,7 @@ Decision decide_linked(Decision d, QbList list, const Account& a, const Snapshot
   start(d, Outcome::Review, Reason::LinkedEntryGone);
   const std::string& name = a.accounting_name.empty() ? a.name : a.accounting_name;
   d.candidates = qb.near(list, name);
+  rank(d.candidates, list);
   d.detail += ": ListID " + a.list_id + " (" + quoted(name) + ") is no longer in the QuickBooks " +
               std::string(to_string(list)) + " list";
   if (!d.candidates.empty()) d.detail += "; candidate " + describe(d.candidates.front(), false);
@@ -206,11 +242,11 @@ Decision decide_declared_new(Decision d, QbList list, const std::string& name, c
   }
   std::vector<Candidate> same, other;
   for (const QbEntry* e : qb.by_name_nocase(name)) {
-    Candidate c{e->list, e->list_id, e->full_name, e->is_active, near_kinds(name, e->full_name)};
+    Candidate c = match::fold_candidate(*e, near_kinds(name, e->full_name));
     (e->list == list ? same : other).push_back(std::move(c));
   }
-  if (!other.empty()) return other_list_review(std::move(d), name, std::move(other));
-  if (!same.empty()) return near_review(std::move(d), name, std::move(same));
+  if (!other.empty()) return other_list_review(std::move(d), list, name, std::move(other));
+  if (!same.empty()) return near_review(std::move(d), list, name, std::move(same));
   start(d, Outcome::New, Reason::DeclaredNew);
   d.full_name = name;
   d.detail += ": will add " + quoted(name);
@@ -235,11 +271,16 @@ Decision decide(AccountKind kind, const Account& account, const Snapshot& qb) {
   if (account.declared_new) return decide_declared_new(std::move(d), list, name, qb);
 
   // Rules 3 and 7: anything near in our list can be accepted; near or equal in another list
-  // blocks the name (QuickBooks compares case-insensitively across all four lists).
+  // blocks the name (QuickBooks compares case-insensitively across all four lists). A name that
+  // folds to the same key is the answer: the wider net is not cast then.
   std::vector<Candidate> same, other;
   for (Candidate& c : qb.near_any(name)) (c.list == list ? same : other).push_back(std::move(c));
-  if (!same.empty()) return near_review(std::move(d), name, std::move(same));
-  if (!other.empty()) return other_list_review(std::move(d), name, std::move(other));
+  if (!same.empty()) return near_review(std::move(d), list, name, std::move(same));
+  if (!other.empty()) return other_list_review(std::move(d), list, name, std::move(other));
+  // Rule 3's wider net: probably the same customer (any list), never linked by itself.
+  if (std::vector<Candidate> likely = qb.match(account, name); !likely.empty()) {
+    return near_review(std::move(d), list, name, std::move(likely));
+  }
 
   if (has_accounting_name) {  // rule 4: the admin typed a name QuickBooks lacks; do not guess
     start(d, Outcome::Review, Reason::NotFoundInQuickBooks);

@@ -25,6 +25,16 @@ struct QbEntry {
   std::string full_name;  // "Parent:Job" for jobs; the Name elsewhere
   std::string name;       // the last segment
   bool is_active = true;
+  // Contact fields (CustomerRet/VendorRet), evidence for near matches (rule 3); may be empty.
+  // Brace-initialised so that `QbEntry{list, id, full, name, active}` stays warning-free.
+  std::string company_name{};
+  std::string first_name{};
+  std::string last_name{};
+  std::string phone{};
+  std::string alt_phone{};
+  std::string email{};
+  std::string addr1{};
+  std::string postal_code{};
 };
 
 struct Account {
@@ -34,6 +44,14 @@ struct Account {
   std::string list_id;          // set once linked
   bool declared_new =
       false;  // the admin said `review reject`: create it, do not look for near matches
+  // Contact fields from the app, evidence for near matches (rule 3); may be empty.
+  std::string company_name{};
+  std::string first_name{};
+  std::string last_name{};
+  std::string phone{};
+  std::string email{};
+  std::string addr1{};
+  std::string postal_code{};
 };
 
 // Why two names are near, not equal. Several can apply at once.
@@ -48,8 +66,26 @@ struct Candidate {
   std::string list_id;
   std::string full_name;
   bool is_active = true;
-  std::vector<NearKind> kinds;  // empty for an exact (case-sensitive) hit in another list
+  // The NearKind differences when the names fold to the same key; empty for an exact
+  // (case-sensitive) hit, and for a candidate found by the wider rules of rule 3 (evidence says).
+  std::vector<NearKind> kinds;
+  // 0..1, higher = more likely the same customer. See kStrongScore for what decide() promises.
+  double score = 0;
+  // Human phrases, strongest first: "same email", "legal suffix differs (Ltd)", "one letter
+  // differs in Patterson", "extra generic word 'Supply'"... For a fold-equal name, the kinds.
+  std::vector<std::string> evidence{};
 };
+
+// A *strong* candidate (`review accept --all-strong` may link it without a look): decide() gives
+// a score of kStrongScore or more only to the top candidate of a review, only when it is in the
+// account's own QuickBooks list and every other candidate scores at least kStrongMargin less;
+// any other candidate is capped just below kStrongScore. Scores reach 0.9 only for names that
+// differ by folding and normalisation alone (case, spacing, punctuation, legal suffix, "The",
+// abbreviations, titles, name order...) or such a name with the same email or phone: a typo, an
+// extra word or a contact-only match stays below.
+inline constexpr double kStrongScore = 0.9;
+inline constexpr double kStrongMargin = 0.1;
+bool is_strong(const Candidate& candidate);
 
 enum class Outcome {
   Linked,   // linked (or still linked) to list_id
@@ -65,7 +101,7 @@ enum class Reason {
   LinkedEntryGone,       // ListID no longer in QuickBooks (deleted or merged): review
   ExactAccountingName,   // accounting name byte-equal to a FullName
   ExactName,             // no accounting name; the account's own name byte-equal to a FullName
-  NearMatch,             // review: differs only by case/spaces/punctuation/&/accents/word order
+  NearMatch,             // review: a QuickBooks entry is probably the same (rule 3)
   NotFoundInQuickBooks,  // accounting name set, nothing matches at all: review, we do not guess
   NameUsedByOtherList,   // the name (case-insensitively) belongs to another QuickBooks list: review
   IllegalName,           // too long, ':' or a character outside ISO-8859-1: review, never truncated
@@ -110,6 +146,15 @@ class Snapshot {
   std::vector<Candidate> near(QbList list, std::string_view name) const;
   // The same over all four lists.
   std::vector<Candidate> near_any(std::string_view name) const;
+  // Rule 3's wider net, over all four lists' top-level entries: names a bookkeeper would call
+  // "probably the same" (legal suffix, "The", abbreviations, ordinals, possessives, Mc/O'
+  // spacing, initials, person-name forms and titles, QuickBooks' CompanyName/FirstName/LastName,
+  // a typo in a word, an extra or missing generic word) or the same email or phone. `name` is
+  // the name decide() matches (accounting name, else the app name); the account's other names
+  // and contact fields count too. Scored, with evidence, best first, at most `limit`. Indexed
+  // (rare tokens, their one-edit neighbours, fingerprint keys, email, phone): never all pairs.
+  std::vector<Candidate> match(const Account& account, std::string_view name,
+                               std::size_t limit = 5) const;
   std::size_t size() const;
 
  private:

@@ -2,9 +2,11 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
+#include "reconcile/match.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/text.h"
 
@@ -112,6 +114,7 @@ struct Snapshot::Index {
   };
   std::vector<Node> nodes;
   std::string key_arena;
+  std::unique_ptr<match::Index> wide;  // rule 3's wider net
 
   // Entries whose fold key equals either key of `name`, each once, in snapshot order.
   template <typename Visit>
@@ -143,7 +146,7 @@ struct Snapshot::Index {
       std::vector<NearKind> kinds = near_kinds(name, e.full_name);
       // The two punctuation readings can cross in the index; near_kinds has the last word.
       if (kinds.empty() && name != e.full_name) return;
-      out.push_back({e.list, e.list_id, e.full_name, e.is_active, std::move(kinds)});
+      out.push_back(match::fold_candidate(e, std::move(kinds)));
     });
     return out;
   }
@@ -194,6 +197,7 @@ Snapshot::Snapshot(std::vector<QbEntry> entries) : entries_(std::move(entries)) 
     ix.nodes.push_back({k->entry, inserted ? kNone : *head});
     *head = node;
   }
+  ix.wide = std::make_unique<match::Index>(entries_);
 }
 
 Snapshot::~Snapshot() = default;
@@ -226,6 +230,11 @@ std::vector<Candidate> Snapshot::near(QbList list, std::string_view name) const 
 
 std::vector<Candidate> Snapshot::near_any(std::string_view name) const {
   return index_->near(entries_, name, [](const QbEntry&) { return true; });
+}
+
+std::vector<Candidate> Snapshot::match(const Account& account, std::string_view name,
+                                       std::size_t limit) const {
+  return index_->wide->find(entries_, account, name, limit);
 }
 
 std::size_t Snapshot::size() const { return entries_.size(); }
