@@ -137,9 +137,7 @@ bool is_generic(std::string_view w) {
       "realty",       "development",  "design",        "designs",       "studio",
       "salon",        "farm",         "farms",         "dairy",         "tire",
       "tires",        "engineering",  "manufacturing", "distribution",  "insurance",
-      "accounting",   "office",       "center",        "department",    "street",
-      "road",         "avenue",       "lane",          "drive",         "boulevard",
-      "highway",      "parkway",      "court",         "square",        "water",
+      "accounting",   "office",       "center",        "department",    "water",
       "septic",       "irrigation",   "tree",          "snow",          "removal",
       "moving",       "storage",      "mechanical",    "welding",       "machine",
       "tools",        "sons",         "brothers",      "daughters",     "family",
@@ -329,7 +327,14 @@ void normalise(std::string_view name, Norm& out) {
   for (const int at : {0, comma_at}) {
     if (at < 0) continue;
     const auto i = static_cast<std::size_t>(at);
-    while (i + 1 < w.size() && is_title(w[i].text)) {
+    // Only before a name: "MS Construction" is no Ms.
+    const auto name_follows = [&](std::size_t t) {
+      return std::any_of(
+          w.begin() + static_cast<std::ptrdiff_t>(t) + 1, w.end(), [](const Work& x) {
+            return alpha_word(x) && !is_generic(x.text) && !is_title(x.text) && x.text != "and";
+          });
+    };
+    while (i + 1 < w.size() && is_title(w[i].text) && name_follows(i)) {
       if (out.title.empty()) out.title = w[i].text;
       erase_at(w, i, comma_at);
       if (i + 1 < w.size() && is_and(w[i]) && is_title(w[i + 1].text)) erase_at(w, i, comma_at);
@@ -599,9 +604,10 @@ Via token_match(const Token& x, const Token& y, int pass) {
     };
     return plural(a, b) || plural(b, a) ? Via::Plural : Via::None;
   }
-  // Typos: words of four letters or more (one of five), same first letter, no numbers.
-  if (std::min(a.size(), b.size()) < 4 || std::max(a.size(), b.size()) < 5 || a[0] != b[0] ||
-      is_numeric(a) || is_numeric(b)) {
+  // Typos: words of four letters or more (one of five), same first letter, no numbers, and
+  // not between a generic and a distinctive word ("Bakery" is no typo of "Baker").
+  if (x.generic != y.generic || std::min(a.size(), b.size()) < 4 ||
+      std::max(a.size(), b.size()) < 5 || a[0] != b[0] || is_numeric(a) || is_numeric(b)) {
     return Via::None;
   }
   return one_edit(a, b);

@@ -275,6 +275,22 @@ Decision decide(AccountKind kind, const Account& account, const Snapshot& qb) {
   // folds to the same key is the answer: the wider net is not cast then.
   std::vector<Candidate> same, other;
   for (Candidate& c : qb.near_any(name)) (c.list == list ? same : other).push_back(std::move(c));
+  if ((!same.empty() || !other.empty()) && (!account.email.empty() || !account.phone.empty())) {
+    // The same email or phone under another name is shown beside the namesake.
+    for (Candidate& c : qb.match(account, name)) {
+      const auto known = [&](const Candidate& k) {
+        return k.list == c.list && k.list_id == c.list_id;
+      };
+      const bool contact =
+          std::any_of(c.evidence.begin(), c.evidence.end(),
+                      [](const std::string& e) { return e == "same email" || e == "same phone"; });
+      if (!contact || std::any_of(same.begin(), same.end(), known) ||
+          std::any_of(other.begin(), other.end(), known)) {
+        continue;
+      }
+      (c.list == list ? same : other).push_back(std::move(c));
+    }
+  }
   if (!same.empty()) return near_review(std::move(d), list, name, std::move(same));
   if (!other.empty()) return other_list_review(std::move(d), list, name, std::move(other));
   // Rule 3's wider net: probably the same customer (any list), never linked by itself.
