@@ -77,9 +77,8 @@ std::vector<store::AccountRow> parse_accounts(AccountKind kind, const std::strin
     a.state = get("state");
     a.postal_code = get("postal_code");
     a.country = get("country");
-    if (a.account_id.empty()) throw Error(where + ": account_id is empty");
-    if (a.name.find_first_not_of(" \t") == std::string::npos)
-      throw Error(where + ": name is empty");
+    if (auto why = admin::Service::invalid_account(a))
+      throw Error(where + ": " + terminal_safe(*why));
     if (auto [it, fresh] = seen.emplace(a.account_id, row.line); !fresh)
       throw Error(where + ": account_id '" + a.account_id + "' already on line " +
                   std::to_string(it->second));
@@ -110,7 +109,7 @@ void print_list(AccountKind kind, const std::vector<store::AccountRow>& rows, bo
             << cell("QUICKBOOKS NAME", 30) << "  REASON\n";
   for (const auto& a : rows)
     std::cout << cell(a.account_id, 12) << "  " << cell(a.name, 30) << "  " << cell(a.status, 7)
-              << "  " << cell(a.qb_full_name, 30) << "  " << a.reason << "\n";
+              << "  " << cell(a.qb_full_name, 30) << "  " << terminal_safe(a.reason) << "\n";
 }
 
 void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group, const char* what) {
@@ -130,12 +129,11 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
   cmd->callback([a, &ctx, kind] {
     const auto rows = parse_accounts(kind, a->file);
     auto store = open_store(ctx.db_path);
-    auto tx = store->begin(true);
-    const auto t = require_tenant(*tx, a->user);
-    for (const auto& r : rows) tx->upsert_account(t.id, r);
-    tx->commit();
+    admin::Service service(*store);
+    const auto n = run_admin([&] { return service.upsert_accounts(a->user, kind, rows); });
     std::cout << "imported " << rows.size() << " " << reconcile::to_string(kind)
-              << (rows.size() == 1 ? "" : "s") << " for " << a->user << "\n";
+              << (rows.size() == 1 ? "" : "s") << " for " << a->user << ": " << n.added
+              << " added, " << n.updated << " updated, " << n.unchanged << " unchanged\n";
   });
 
   cmd = g->add_subcommand("link", "Set the accounting name (exact QuickBooks name) of an account");
@@ -143,34 +141,13 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
   cmd->add_option("ACCOUNT_ID", a->account_id)->required();
   cmd->add_option("QB_NAME", a->qb_name, "The exact QuickBooks name, spaces included")->required();
   cmd->callback([a, &ctx, kind] {
-    if (!valid_utf8(a->qb_name)) throw Error("the name is not UTF-8");
     auto store = open_store(ctx.db_path);
-    auto tx = store->begin(true);
-    const auto t = require_tenant(*tx, a->user);
-    auto acc = tx->account(t.id, kind, a->account_id);
-    if (!acc)
-      throw Error("no " + std::string(reconcile::to_string(kind)) + " '" + a->account_id +
-                  "' for " + a->user);
-    acc->accounting_name = a->qb_name;
-    // A new accounting name is a new instruction: reconcile it afresh on the next run.
-    if (acc->status == "review") {
-      // Still the admin's decision: `review reject` now adds it under this name.
-      acc->reason = "accounting name set by admin";
-      acc->detail = "will be added as \"" + a->qb_name +
-                    "\" after `review reject`, or linked if "
-                    "QuickBooks has that exact name at the next sync";
-    } else if (acc->status != "linked" || acc->qb_full_name != a->qb_name) {
-      acc->status = "pending";
-      acc->list_id.clear();
-      acc->reason = "accounting name set by admin";
-      acc->detail.clear();
-      acc->candidates = "[]";
-    }
-    tx->upsert_account(t.id, *acc);
-    tx->save_account_state(t.id, *acc);
-    tx->commit();
-    std::cout << reconcile::to_string(kind) << " " << a->account_id << ": accounting name set to \""
-              << a->qb_name << "\"; the next sync links it\n";
+    admin::Service service(*store);
+    run_admin(
+        [&] { return service.set_accounting_name(a->user, kind, a->account_id, a->qb_name); });
+    std::cout << reconcile::to_string(kind) << " " << terminal_safe(a->account_id)
+              << ": accounting name set to \"" << terminal_safe(a->qb_name)
+              << "\"; the next sync links it\n";
   });
 
   cmd = g->add_subcommand("list", "Accounts with their link status");

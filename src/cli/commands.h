@@ -23,6 +23,7 @@ void add_user_commands(CLI::App& app, Context& ctx);     // user.cpp
 void add_qwc_command(CLI::App& app, Context& ctx);       // qwc.cpp
 void add_account_commands(CLI::App& app, Context& ctx);  // accounts.cpp: customers / suppliers
 void add_review_commands(CLI::App& app, Context& ctx);   // review.cpp
+void add_adds_commands(CLI::App& app, Context& ctx);     // adds.cpp
 void add_log_command(CLI::App& app, Context& ctx);       // log.cpp
 void add_simulate_command(CLI::App& app, Context& ctx);  // simulate.cpp
 void add_demo_command(CLI::App& app, Context& ctx);      // demo.cpp

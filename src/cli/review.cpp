@@ -1,10 +1,15 @@
-// qblink review USER | review accept|reject USER KIND ACCOUNT_ID: the near-match queue.
+// qblink review USER | review accept|reject USER KIND ACCOUNT_ID | review accept USER --all-strong
+// | review apply USER decisions.csv: the near-match queue. The rules live in admin::Service.
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "admin/service.h"
 #include "cli/commands.h"
+#include "cli/csv.h"
 #include "cli/util.h"
 
 namespace qblink::cli {
@@ -12,28 +17,65 @@ namespace {
 
 using reconcile::AccountKind;
 
-AccountKind parse_kind(const std::string& kind) {
-  if (kind == "customer") return AccountKind::Customer;
-  if (kind == "supplier") return AccountKind::Supplier;
-  throw Error("KIND must be 'customer' or 'supplier', not '" + kind + "'");
+nlohmann::json candidates_json(const std::vector<admin::Candidate>& cs) {
+  auto arr = nlohmann::json::array();
+  for (const auto& c : cs)
+    arr.push_back({{"list", std::string(reconcile::to_string(c.list))},
+                   {"list_id", c.list_id},
+                   {"full_name", c.full_name},
+                   {"is_active", c.is_active},
+                   {"score", c.score},
+                   {"strong", c.strong},
+                   {"evidence", c.evidence}});
+  return arr;
 }
 
-store::AccountRow require_review(store::Tx& tx, store::TenantId tenant, AccountKind kind,
-                                 const std::string& id) {
-  auto acc = tx.account(tenant, kind, id);
-  if (!acc) throw Error("no " + std::string(reconcile::to_string(kind)) + " '" + id + "'");
-  if (acc->status != "review")
-    throw Error(std::string(reconcile::to_string(kind)) + " '" + id +
-                "' is not in review (status " + acc->status + ")");
-  return *acc;
+nlohmann::json contact_json(const store::AccountRow& a) {
+  return {{"company_name", a.company_name},
+          {"first_name", a.first_name},
+          {"last_name", a.last_name},
+          {"phone", a.phone},
+          {"email", a.email},
+          {"addr1", a.addr1},
+          {"city", a.city},
+          {"postal_code", a.postal_code}};
+}
+
+// review apply: a CSV of kind,account_id,decision[,list_id] with decision accept or reject.
+std::vector<admin::ReviewDecision> read_decisions(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto rows = parse_csv(text.str());
+  std::vector<admin::ReviewDecision> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& f = rows[i].fields;
+    const std::string where = path + " line " + std::to_string(rows[i].line);
+    if (i == 0 && !f.empty() && f[0] == "kind") continue;  // an optional header row
+    if (f.size() < 3 || f.size() > 4)
+      throw Error(where + ": want kind,account_id,accept|reject[,list_id]");
+    admin::ReviewDecision d;
+    d.kind = parse_kind(f[0]);
+    d.account_id = f[1];
+    if (f[2] == "accept")
+      d.action = admin::ReviewAction::Accept;
+    else if (f[2] == "reject")
+      d.action = admin::ReviewAction::Reject;
+    else
+      throw Error(where + ": decision must be accept or reject, not '" + f[2] + "'");
+    if (f.size() == 4) d.list_id = f[3];
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 }  // namespace
 
 void add_review_commands(CLI::App& app, Context& ctx) {
   struct Args {
-    std::string user, kind, account_id, list_id;
-    bool json = false;
+    std::string user, kind, account_id, list_id, file;
+    bool json = false, all_strong = false;
   };
   auto a = std::make_shared<Args>();
   auto* review = app.add_subcommand("review", "Accounts held for an admin's decision");
@@ -43,41 +85,31 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   auto* accept =
       review->add_subcommand("accept", "Link the account to the suggested QuickBooks entry");
   accept->add_option("USER", a->user)->required();
-  accept->add_option("KIND", a->kind, "customer or supplier")->required();
-  accept->add_option("ACCOUNT_ID", a->account_id)->required();
+  accept->add_option("KIND", a->kind, "customer or supplier");
+  accept->add_option("ACCOUNT_ID", a->account_id);
   accept->add_option("--list-id", a->list_id, "Which candidate, when there are several");
+  accept->add_flag("--all-strong", a->all_strong,
+                   "Accept every account whose top candidate is strong (see README)");
   accept->callback([a, &ctx] {
-    const auto kind = parse_kind(a->kind);
     auto store = open_store(ctx.db_path);
-    auto tx = store->begin(true);
-    const auto t = require_tenant(*tx, a->user);
-    auto acc = require_review(*tx, t.id, kind, a->account_id);
-    const auto candidates = nlohmann::json::parse(acc.candidates.empty() ? "[]" : acc.candidates);
-    const nlohmann::json* pick = nullptr;
-    const std::string want_list(reconcile::to_string(reconcile::list_for(kind)));
-    for (const auto& c : candidates) {
-      if (c.value("list", "") != want_list) continue;
-      if (a->list_id.empty() || c.value("list_id", "") == a->list_id) {
-        pick = &c;
-        break;
-      }
+    admin::Service service(*store);
+    if (a->all_strong) {
+      if (!a->kind.empty()) throw Error("--all-strong takes no KIND or ACCOUNT_ID");
+      const auto done = run_admin([&] { return service.accept_all_strong(a->user); });
+      for (const auto& acc : done)
+        std::cout << reconcile::to_string(acc.kind) << " " << terminal_safe(acc.account_id)
+                  << " linked to \"" << terminal_safe(acc.qb_full_name) << "\" (ListID "
+                  << acc.list_id << ")\n";
+      std::cout << done.size() << " account(s) accepted\n";
+      return;
     }
-    if (!pick)
-      throw Error("no " + want_list + " to accept for " + a->account_id +
-                  (a->list_id.empty() ? "" : " with ListID " + a->list_id) +
-                  " (use 'review reject' to add it as new, or '" + a->kind +
-                  "s link' to name the entry)");
-    acc.status = "linked";
-    acc.list_id = pick->value("list_id", "");
-    acc.qb_full_name = pick->value("full_name", "");
-    acc.accounting_name = acc.qb_full_name;
-    acc.reason = "accepted by admin";
-    acc.detail.clear();
-    acc.candidates = "[]";
-    tx->save_account_state(t.id, acc);
-    tx->commit();
-    std::cout << a->kind << " " << a->account_id << " linked to \"" << acc.qb_full_name
-              << "\" (ListID " << acc.list_id << ")\n";
+    if (a->kind.empty() || a->account_id.empty())
+      throw Error("review accept: KIND and ACCOUNT_ID are required (or --all-strong)");
+    const auto kind = parse_kind(a->kind);
+    const auto acc =
+        run_admin([&] { return service.accept(a->user, kind, a->account_id, a->list_id); });
+    std::cout << a->kind << " " << terminal_safe(a->account_id) << " linked to \""
+              << terminal_safe(acc.qb_full_name) << "\" (ListID " << acc.list_id << ")\n";
   });
 
   auto* reject = review->add_subcommand(
@@ -88,56 +120,68 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   reject->callback([a, &ctx] {
     const auto kind = parse_kind(a->kind);
     auto store = open_store(ctx.db_path);
-    auto tx = store->begin(true);
-    const auto t = require_tenant(*tx, a->user);
-    auto acc = require_review(*tx, t.id, kind, a->account_id);
-    acc.declared_new = true;
-    acc.status = "pending";
-    acc.reason = "declared new by admin";
-    acc.candidates = "[]";
-    tx->save_account_state(t.id, acc);
-    tx->commit();
+    admin::Service service(*store);
+    const auto acc = run_admin([&] { return service.reject(a->user, kind, a->account_id); });
     const auto& name = acc.accounting_name.empty() ? acc.name : acc.accounting_name;
-    std::cout << a->kind << " " << a->account_id << " declared new: the next sync adds \"" << name
-              << "\" once\n";
+    std::cout << a->kind << " " << terminal_safe(a->account_id)
+              << " declared new: the next sync adds \"" << terminal_safe(name) << "\" once\n";
+  });
+
+  auto* apply = review->add_subcommand(
+      "apply",
+      "Apply a CSV of decisions: kind,account_id,accept|reject[,list_id] (all or nothing)");
+  apply->add_option("USER", a->user)->required();
+  apply->add_option("FILE", a->file)->required();
+  apply->callback([a, &ctx] {
+    const auto decisions = read_decisions(a->file);
+    auto store = open_store(ctx.db_path);
+    admin::Service service(*store);
+    const auto n = run_admin([&] { return service.apply(a->user, decisions); });
+    std::cout << n << " decision(s) applied\n";
   });
 
   review->callback([a, review, &ctx] {
     if (!review->get_subcommands().empty()) return;
     if (a->user.empty()) throw Error("review: USER is required");
     auto store = open_store(ctx.db_path);
-    auto tx = store->begin(false);
-    const auto t = require_tenant(*tx, a->user);
-    auto arr = nlohmann::json::array();
-    for (auto kind : {AccountKind::Customer, AccountKind::Supplier})
-      for (const auto& acc : tx->accounts(t.id, kind))
-        if (acc.status == "review")
-          arr.push_back({{"kind", std::string(reconcile::to_string(kind))},
-                         {"account_id", acc.account_id},
-                         {"name", acc.name},
-                         {"accounting_name", acc.accounting_name},
-                         {"reason", acc.reason},
-                         {"detail", acc.detail},
-                         {"candidates",
-                          nlohmann::json::parse(acc.candidates.empty() ? "[]" : acc.candidates)}});
+    admin::Service service(*store);
+    const auto queue = run_admin([&] { return service.review_queue(a->user); });
     if (a->json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& item : queue) {
+        const auto& acc = item.account;
+        arr.push_back({{"kind", std::string(reconcile::to_string(acc.kind))},
+                       {"account_id", acc.account_id},
+                       {"name", acc.name},
+                       {"accounting_name", acc.accounting_name},
+                       {"reason", acc.reason},
+                       {"detail", acc.detail},
+                       {"contact", contact_json(acc)},
+                       {"candidates", candidates_json(item.candidates)}});
+      }
       std::cout << arr.dump(2) << "\n";
       return;
     }
-    if (arr.empty()) {
-      std::cout << "nothing to review for " << a->user << "\n";
+    if (queue.empty()) {
+      std::cout << "nothing to review for " << terminal_safe(a->user) << "\n";
       return;
     }
-    for (const auto& r : arr) {
-      std::cout << r["kind"].get<std::string>() << " " << r["account_id"].get<std::string>()
-                << "  \"" << r["name"].get<std::string>() << "\"  "
-                << r["reason"].get<std::string>() << "\n    " << r["detail"].get<std::string>()
-                << "\n";
-      for (const auto& c : r["candidates"])
-        std::cout << "    candidate: " << c.value("list", "") << " \"" << c.value("full_name", "")
-                  << "\" ListID " << c.value("list_id", "") << "\n";
+    for (const auto& item : queue) {
+      const auto& acc = item.account;
+      std::cout << reconcile::to_string(acc.kind) << " " << terminal_safe(acc.account_id) << "  \""
+                << terminal_safe(acc.name) << "\"  " << acc.reason << "\n    "
+                << terminal_safe(acc.detail) << "\n";
+      for (const auto& c : item.candidates) {
+        std::cout << "    candidate: " << reconcile::to_string(c.list) << " \""
+                  << terminal_safe(c.full_name) << "\" ListID " << c.list_id;
+        if (c.score > 0) std::cout << " score " << static_cast<int>(c.score * 100 + 0.5) << "%";
+        if (c.strong) std::cout << " (strong)";
+        std::cout << "\n";
+        for (const auto& e : c.evidence) std::cout << "      - " << terminal_safe(e) << "\n";
+      }
     }
-    std::cout << "decide with: qblink review accept|reject " << a->user << " KIND ACCOUNT_ID\n";
+    std::cout << "decide with: qblink review accept|reject " << terminal_safe(a->user)
+              << " KIND ACCOUNT_ID\n";
   });
 }
 

@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   add_qwc_command(app, ctx);
   add_account_commands(app, ctx);
   add_review_commands(app, ctx);
+  add_adds_commands(app, ctx);
   add_log_command(app, ctx);
   add_simulate_command(app, ctx);
   add_demo_command(app, ctx);

@@ -68,7 +68,10 @@ void add_user_commands(CLI::App& app, Context& ctx) {
                        {"file_id", t.file_id},
                        {"known_company", t.known_company_name},
                        {"known_company_path", t.known_company_path},
-                       {"known_file_id", t.known_file_id}});
+                       {"known_file_id", t.known_file_id},
+                       {"auto_add_limit", t.auto_add_limit == store::kUnlimitedAdds
+                                              ? nlohmann::json("unlimited")
+                                              : nlohmann::json(t.auto_add_limit)}});
       std::cout << arr.dump(2) << "\n";
       return;
     }
@@ -105,6 +108,37 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     tx->set_login_failures(t.id, 0, 0);
     tx->commit();
     std::cout << "password changed for " << pw->name << "\n";
+  });
+
+  auto limit = std::make_shared<std::pair<std::string, std::string>>();
+  cmd = user->add_subcommand("set", "Change a tenant's settings");
+  cmd->add_option("USER", limit->first)->required();
+  cmd->add_option("--auto-add-limit", limit->second,
+                  "Adds per run sent without approval: N (default 25; 0 = every add waits) or "
+                  "'unlimited' (none waits, first run included)")
+      ->required();
+  cmd->callback([limit, &ctx] {
+    int n = store::kUnlimitedAdds;
+    if (limit->second != "unlimited") {
+      std::size_t used = 0;
+      try {
+        n = std::stoi(limit->second, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != limit->second.size() || n < 0)
+        throw Error("--auto-add-limit takes a number from 0, or 'unlimited', not '" +
+                    terminal_safe(limit->second) + "'");
+    }
+    auto store = open_store(ctx.db_path);
+    admin::Service service(*store);
+    run_admin([&] { service.set_auto_add_limit(limit->first, n); });
+    std::cout << limit->first << ": "
+              << (n == store::kUnlimitedAdds ? std::string("adds never wait for approval")
+                  : n == 0                   ? std::string("every add waits for approval")
+                                             : "up to " + std::to_string(n) +
+                                 " adds per run go without approval (the first run's always wait)")
+              << "\n";
   });
 
   cmd = user->add_subcommand("show-company", "Show the company file a tenant is tied to");

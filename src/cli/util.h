@@ -2,7 +2,10 @@
 // Small helpers shared by the command files.
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "admin/service.h"
+#include "cli/commands.h"
 #include "store/store.h"
 
 namespace qblink::cli {
@@ -12,7 +15,34 @@ std::unique_ptr<store::Store> open_store(const std::string& path);
 store::Tenant require_tenant(store::Tx& tx, const std::string& user);
 // "2026-11-25 18:17:47" (UTC) for tables; "" for 0.
 std::string format_time(std::int64_t unix_seconds);
-// Pads or cuts (by UTF-8 characters) for aligned tables.
+// Pads or cuts (by UTF-8 characters) for aligned tables; control characters escaped.
 std::string cell(const std::string& text, std::size_t width);
+// Text from the database or QuickBooks made safe for a terminal: control characters (C0, DEL,
+// C1) and invalid UTF-8 bytes as \xNN, so a name cannot move the cursor or forge output lines.
+std::string terminal_safe(std::string_view text);
+// "customer" or "supplier", else a cli::Error.
+reconcile::AccountKind parse_kind(const std::string& kind);
+// Runs an admin::Service call; its errors become one-line cli::Errors (a batch error lists the
+// first rows it refused).
+template <typename F>
+auto run_admin(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const admin::BatchError& e) {
+    std::string text = e.what();
+    std::size_t shown = 0;
+    for (const auto& r : e.rows) {
+      if (++shown > 10) {
+        text += "; ...";
+        break;
+      }
+      text += "; row " + std::to_string(r.row) +
+              (r.account_id.empty() ? "" : " (" + r.account_id + ")") + ": " + r.message;
+    }
+    throw Error(terminal_safe(text));
+  } catch (const admin::Error& e) {
+    throw Error(terminal_safe(e.what()));
+  }
+}
 
 }  // namespace qblink::cli

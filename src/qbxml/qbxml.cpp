@@ -189,20 +189,39 @@ void element_with_children(std::string& out, int depth, std::string_view name,
   close(out, depth, name);
 }
 
-// The Ret children qblink reads, in Ret order. VendorRet, EmployeeRet and OtherNameRet are flat
-// lists: no FullName, ParentRef or Sublevel (qbxml130.xsd), and QuickBooks rejects an
-// IncludeRetElement naming an element the Ret does not have.
-constexpr std::array<std::string_view, 9> kCustomerRetFields = {
+// The Ret children qblink reads, in Ret order: identity first, then the contact fields that are
+// evidence for matching (design rule 3). Each list's Ret has its own set (qbxml130.xsd): VendorRet,
+// EmployeeRet and OtherNameRet have no FullName, ParentRef or Sublevel, EmployeeRet no CompanyName,
+// and QuickBooks rejects an IncludeRetElement naming an element the Ret does not have.
+constexpr std::array<std::string_view, 16> kCustomerRetFields = {
+    "ListID",      "TimeCreated", "TimeModified", "EditSequence", "Name",      "FullName",
+    "IsActive",    "ParentRef",   "Sublevel",     "CompanyName",  "FirstName", "LastName",
+    "BillAddress", "Phone",       "AltPhone",     "Email"};
+constexpr std::array<std::string_view, 13> kVendorRetFields = {
     "ListID",   "TimeCreated", "TimeModified", "EditSequence", "Name",
-    "FullName", "IsActive",    "ParentRef",    "Sublevel"};
-constexpr std::array<std::string_view, 6> kFlatRetFields = {
-    "ListID", "TimeCreated", "TimeModified", "EditSequence", "Name", "IsActive"};
+    "IsActive", "CompanyName", "FirstName",    "LastName",     "VendorAddress",
+    "Phone",    "AltPhone",    "Email"};
+constexpr std::array<std::string_view, 12> kEmployeeRetFields = {
+    "ListID",    "TimeCreated", "TimeModified",    "EditSequence", "Name",     "IsActive",
+    "FirstName", "LastName",    "EmployeeAddress", "Phone",        "AltPhone", "Email"};
+constexpr std::array<std::string_view, 13> kOtherNameRetFields = {
+    "ListID",   "TimeCreated", "TimeModified", "EditSequence", "Name",
+    "IsActive", "CompanyName", "FirstName",    "LastName",     "OtherNameAddress",
+    "Phone",    "AltPhone",    "Email"};
 
 void include_ret_elements(std::string& out, int depth, ListKind kind) {
-  if (kind == ListKind::Customer) {
-    for (const auto f : kCustomerRetFields) leaf(out, depth, "IncludeRetElement", f);
-  } else {
-    for (const auto f : kFlatRetFields) leaf(out, depth, "IncludeRetElement", f);
+  auto emit = [&](const auto& fields) {
+    for (const auto f : fields) leaf(out, depth, "IncludeRetElement", f);
+  };
+  switch (kind) {
+    case ListKind::Customer:
+      return emit(kCustomerRetFields);
+    case ListKind::Vendor:
+      return emit(kVendorRetFields);
+    case ListKind::Employee:
+      return emit(kEmployeeRetFields);
+    case ListKind::OtherName:
+      return emit(kOtherNameRetFields);
   }
 }
 
@@ -306,7 +325,26 @@ bool read_record(pugi::xml_node ret, ListKind kind, ListRecord& rec, std::string
     const char* n = c.name();
     switch (n[0]) {
       case 'L':
-        if (equals(n, "ListID")) rec.list_id = c.child_value();
+        if (equals(n, "ListID")) {
+          rec.list_id = c.child_value();
+        } else if (equals(n, "LastName")) {
+          rec.last_name = c.child_value();
+        }
+        break;
+      case 'C':
+        if (equals(n, "CompanyName")) rec.company_name = c.child_value();
+        break;
+      case 'A':
+        if (equals(n, "AltPhone")) rec.alt_phone = c.child_value();
+        break;
+      case 'B':
+      case 'V':
+      case 'O':
+        if (equals(n, "BillAddress") || equals(n, "VendorAddress") ||
+            equals(n, "OtherNameAddress")) {
+          rec.addr1 = c.child("Addr1").child_value();
+          rec.postal_code = c.child("PostalCode").child_value();
+        }
         break;
       case 'T':
         if (equals(n, "TimeModified")) {
@@ -316,7 +354,14 @@ bool read_record(pugi::xml_node ret, ListKind kind, ListRecord& rec, std::string
         }
         break;
       case 'E':
-        if (equals(n, "EditSequence")) rec.edit_sequence = c.child_value();
+        if (equals(n, "EditSequence")) {
+          rec.edit_sequence = c.child_value();
+        } else if (equals(n, "Email")) {
+          rec.email = c.child_value();
+        } else if (equals(n, "EmployeeAddress")) {
+          rec.addr1 = c.child("Addr1").child_value();
+          rec.postal_code = c.child("PostalCode").child_value();
+        }
         break;
       case 'N':
         if (equals(n, "Name")) rec.name = c.child_value();
@@ -325,6 +370,8 @@ bool read_record(pugi::xml_node ret, ListKind kind, ListRecord& rec, std::string
         if (kind == ListKind::Customer && equals(n, "FullName")) {
           rec.full_name = c.child_value();
           has_full_name = true;
+        } else if (equals(n, "FirstName")) {
+          rec.first_name = c.child_value();
         }
         break;
       case 'I':
@@ -338,7 +385,9 @@ bool read_record(pugi::xml_node ret, ListKind kind, ListRecord& rec, std::string
         }
         break;
       case 'P':
-        if (kind == ListKind::Customer && equals(n, "ParentRef")) {
+        if (equals(n, "Phone")) {
+          rec.phone = c.child_value();
+        } else if (kind == ListKind::Customer && equals(n, "ParentRef")) {
           has_parent = true;
           rec.parent_list_id = c.child("ListID").child_value();
           parent_full_name = c.child("FullName").child_value();

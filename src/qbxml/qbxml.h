@@ -123,6 +123,8 @@ struct ListRecord {
   std::string edit_sequence;
   std::string time_created;
   std::string time_modified;
+  // Contact evidence for matching; BillAddress/VendorAddress/... give addr1 and postal_code.
+  std::string company_name, first_name, last_name, phone, alt_phone, email, addr1, postal_code;
 };
 
 struct Status {

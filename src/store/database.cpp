@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -17,6 +21,12 @@ namespace {
 void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 Database::Database(const std::string& path) {
+  // The file holds password hashes: create it readable by its owner only. SQLite gives the WAL
+  // and shared-memory files the database file's permissions.
+  if (path != ":memory:" && !path.empty()) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,

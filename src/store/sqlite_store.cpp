@@ -114,6 +114,23 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_by_state ON outbox(tenant_id, state, id);
 CREATE INDEX outbox_by_account ON outbox(tenant_id, kind, account_id);
 )sql",
+    // 2: the approval gate (design rule 6), contact evidence for matching (rule 3), and the
+    // change time of each account (what the API's changed_since reads).
+    R"sql(
+ALTER TABLE tenants ADD COLUMN auto_add_limit INTEGER NOT NULL DEFAULT 25;
+ALTER TABLE qb_entries ADD COLUMN company_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN first_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN last_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN alt_phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN email TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN addr1 TEXT NOT NULL DEFAULT '';
+ALTER TABLE qb_entries ADD COLUMN postal_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX accounts_by_change ON accounts(tenant_id, changed_at);
+)sql",
 };
 
 std::int64_t to_int(AccountKind k) { return static_cast<std::int64_t>(k); }
@@ -137,6 +154,10 @@ std::string_view to_string(AddState state) {
       return "failed";
     case AddState::Cancelled:
       return "cancelled";
+    case AddState::Proposed:
+      return "awaiting approval";
+    case AddState::Rejected:
+      return "rejected";
   }
   return "?";
 }
@@ -194,11 +215,12 @@ class SqliteTx final : public Tx {
     t.known_file_id = s.text(7);
     t.known_company_name = s.text(8);
     t.known_company_path = s.text(9);
+    t.auto_add_limit = static_cast<int>(s.integer(10));
     return t;
   }
   static constexpr const char* kTenantCols =
       "SELECT id, username, password_hash, company_file, file_id, failed_logins, last_failed_at, "
-      "known_file_id, known_company_name, known_company_path FROM tenants ";
+      "known_file_id, known_company_name, known_company_path, auto_add_limit FROM tenants ";
 
   std::optional<Tenant> tenant_by_name(const std::string& username) override {
     auto& s = db_->cached(std::string(kTenantCols) + "WHERE username = ?");
@@ -231,6 +253,19 @@ class SqliteTx final : public Tx {
   }
   void set_password_hash(TenantId id, const std::string& hash) override {
     db_->cached("UPDATE tenants SET password_hash = ? WHERE id = ?").bind_all(hash, id).run();
+  }
+  int record_login_failure(TenantId id, std::int64_t at) override {
+    // One statement, so concurrent failures each count (no read-modify-write race).
+    auto& s = db_->cached(
+        "UPDATE tenants SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? "
+        "RETURNING failed_logins");
+    s.bind_all(at, id);
+    const int count = s.step() ? static_cast<int>(s.integer(0)) : 0;
+    s.reset();
+    return count;
+  }
+  void set_auto_add_limit(TenantId id, int limit) override {
+    db_->cached("UPDATE tenants SET auto_add_limit = ? WHERE id = ?").bind_all(limit, id).run();
   }
   void set_login_failures(TenantId id, int count, std::int64_t at) override {
     db_->cached("UPDATE tenants SET failed_logins = ?, last_failed_at = ? WHERE id = ?")
@@ -336,6 +371,15 @@ class SqliteTx final : public Tx {
     while (s.step()) out.push_back(read_run(s));
     return out;
   }
+  int abandon_runs(TenantId tenant, std::int64_t now) override {
+    db_->cached(
+           "UPDATE runs SET outcome = 'abandoned', ended_at = ?, "
+           "summary = 'abandoned: the Web Connector session ended without closing' "
+           "WHERE tenant_id = ? AND outcome = 'running'")
+        .bind_all(now, tenant)
+        .run();
+    return db_->changes();
+  }
   void add_event(TenantId tenant, const EventRow& e) override {
     db_->cached(
            "INSERT INTO events(tenant_id, run_id, at, level, kind, account_kind, account_id, "
@@ -364,28 +408,65 @@ class SqliteTx final : public Tx {
     return out;
   }
 
-  void upsert_account(TenantId tenant, const AccountRow& a) override {
+  // The next change number of the tenant's accounts: what the API's changed_since compares.
+  std::int64_t next_change(TenantId tenant) {
+    auto& s =
+        db_->cached("SELECT coalesce(max(changed_at), 0) + 1 FROM accounts WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    s.step();
+    return s.integer(0);
+  }
+  UpsertResult upsert_account(TenantId tenant, const AccountRow& a) override {
+    auto before = account(tenant, a.kind, a.account_id);
+    if (!before) {
+      db_->cached(
+             "INSERT INTO accounts(tenant_id, kind, account_id, name, accounting_name, "
+             "company_name, first_name, last_name, phone, email, addr1, addr2, city, state, "
+             "postal_code, country, changed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+          .bind_all(tenant, to_int(a.kind), a.account_id, a.name, a.accounting_name, a.company_name,
+                    a.first_name, a.last_name, a.phone, a.email, a.addr1, a.addr2, a.city, a.state,
+                    a.postal_code, a.country, next_change(tenant))
+          .run();
+      return UpsertResult::Added;
+    }
+    const auto& b = *before;
+    if (b.name == a.name && b.accounting_name == a.accounting_name &&
+        b.company_name == a.company_name && b.first_name == a.first_name &&
+        b.last_name == a.last_name && b.phone == a.phone && b.email == a.email &&
+        b.addr1 == a.addr1 && b.addr2 == a.addr2 && b.city == a.city && b.state == a.state &&
+        b.postal_code == a.postal_code && b.country == a.country)
+      return UpsertResult::Unchanged;
+    // A new accounting name is a new instruction: the old link (or review) no longer holds, so
+    // the account is reconciled afresh on the next run instead of keeping a stale link.
+    const bool relink = b.accounting_name != a.accounting_name;
     db_->cached(
-           "INSERT INTO accounts(tenant_id, kind, account_id, name, accounting_name, company_name, "
-           "first_name, last_name, phone, email, addr1, addr2, city, state, postal_code, country) "
-           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(tenant_id, kind, account_id) DO "
-           "UPDATE SET name=excluded.name, accounting_name=excluded.accounting_name, "
-           "company_name=excluded.company_name, first_name=excluded.first_name, "
-           "last_name=excluded.last_name, phone=excluded.phone, email=excluded.email, "
-           "addr1=excluded.addr1, addr2=excluded.addr2, city=excluded.city, state=excluded.state, "
-           "postal_code=excluded.postal_code, country=excluded.country")
-        .bind_all(tenant, to_int(a.kind), a.account_id, a.name, a.accounting_name, a.company_name,
-                  a.first_name, a.last_name, a.phone, a.email, a.addr1, a.addr2, a.city, a.state,
-                  a.postal_code, a.country)
+           "UPDATE accounts SET name = ?, accounting_name = ?, company_name = ?, first_name = ?, "
+           "last_name = ?, phone = ?, email = ?, addr1 = ?, addr2 = ?, city = ?, state = ?, "
+           "postal_code = ?, country = ?, changed_at = ?, "
+           "status = CASE WHEN ? THEN 'pending' ELSE status END, "
+           "list_id = CASE WHEN ? THEN '' ELSE list_id END, "
+           "qb_full_name = CASE WHEN ? THEN '' ELSE qb_full_name END, "
+           "reason = CASE WHEN ? THEN 'accounting name changed' ELSE reason END, "
+           "detail = CASE WHEN ? THEN ? ELSE detail END, "
+           "declared_new = CASE WHEN ? THEN 0 ELSE declared_new END "
+           "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
+        .bind_all(a.name, a.accounting_name, a.company_name, a.first_name, a.last_name, a.phone,
+                  a.email, a.addr1, a.addr2, a.city, a.state, a.postal_code, a.country,
+                  next_change(tenant), relink, relink, relink, relink, relink,
+                  "accounting name changed from \"" + b.accounting_name + "\" to \"" +
+                      a.accounting_name + "\"; reconciled again on the next run",
+                  relink, tenant, to_int(a.kind), a.account_id)
         .run();
+    return UpsertResult::Updated;
   }
   void save_account_state(TenantId tenant, const AccountRow& a) override {
     db_->cached(
            "UPDATE accounts SET accounting_name = ?, status = ?, list_id = ?, qb_full_name = ?, "
-           "reason = ?, detail = ?, candidates = ?, declared_new = ? "
+           "reason = ?, detail = ?, candidates = ?, declared_new = ?, changed_at = ? "
            "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
         .bind_all(a.accounting_name, a.status, a.list_id, a.qb_full_name, a.reason, a.detail,
-                  a.candidates, a.declared_new, tenant, to_int(a.kind), a.account_id)
+                  a.candidates, a.declared_new, next_change(tenant), tenant, to_int(a.kind),
+                  a.account_id)
         .run();
   }
   void link_account(TenantId tenant, AccountKind kind, const std::string& account_id,
@@ -394,16 +475,17 @@ class SqliteTx final : public Tx {
     db_->cached(
            "UPDATE accounts SET status = 'linked', list_id = ?, qb_full_name = ?, "
            "accounting_name = CASE WHEN accounting_name = '' THEN ? ELSE accounting_name END, "
-           "reason = ?, detail = ?, candidates = '[]' "
+           "reason = ?, detail = ?, candidates = '[]', changed_at = ? "
            "WHERE tenant_id = ? AND kind = ? AND account_id = ?")
-        .bind_all(list_id, full_name, full_name, reason, detail, tenant, to_int(kind), account_id)
+        .bind_all(list_id, full_name, full_name, reason, detail, next_change(tenant), tenant,
+                  to_int(kind), account_id)
         .run();
   }
 
   static constexpr const char* kAccountCols =
       "SELECT kind, account_id, name, accounting_name, company_name, first_name, last_name, "
       "phone, email, addr1, addr2, city, state, postal_code, country, status, list_id, "
-      "qb_full_name, reason, detail, candidates, declared_new FROM accounts ";
+      "qb_full_name, reason, detail, candidates, declared_new, changed_at FROM accounts ";
   static AccountRow read_account(Statement& s) {
     AccountRow a;
     a.kind = static_cast<AccountKind>(s.integer(0));
@@ -428,6 +510,7 @@ class SqliteTx final : public Tx {
     a.detail = s.text(19);
     a.candidates = s.text(20);
     a.declared_new = s.integer(21) != 0;
+    a.changed_at = s.integer(22);
     return a;
   }
   std::optional<AccountRow> account(TenantId tenant, AccountKind kind,
@@ -463,14 +546,19 @@ class SqliteTx final : public Tx {
   void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) override {
     auto& s = db_->cached(
         "INSERT INTO qb_entries(tenant_id, list, list_id, full_name, name, parent_list_id, "
-        "is_active, edit_sequence, time_modified, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?) "
+        "is_active, edit_sequence, time_modified, seen_run, company_name, first_name, last_name, "
+        "phone, alt_phone, email, addr1, postal_code) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(tenant_id, list, list_id) DO UPDATE SET full_name=excluded.full_name, "
         "name=excluded.name, parent_list_id=excluded.parent_list_id, "
         "is_active=excluded.is_active, edit_sequence=excluded.edit_sequence, "
-        "time_modified=excluded.time_modified, seen_run=excluded.seen_run");
+        "time_modified=excluded.time_modified, seen_run=excluded.seen_run, "
+        "company_name=excluded.company_name, first_name=excluded.first_name, "
+        "last_name=excluded.last_name, phone=excluded.phone, alt_phone=excluded.alt_phone, "
+        "email=excluded.email, addr1=excluded.addr1, postal_code=excluded.postal_code");
     for (const auto& r : rows) {
       s.bind_all(tenant, to_int(r.list), r.list_id, r.full_name, r.name, r.parent_list_id,
-                 r.is_active, r.edit_sequence, r.time_modified, seen_in);
+                 r.is_active, r.edit_sequence, r.time_modified, seen_in, r.company_name,
+                 r.first_name, r.last_name, r.phone, r.alt_phone, r.email, r.addr1, r.postal_code);
       s.run();
       s.reset();
     }
@@ -484,7 +572,8 @@ class SqliteTx final : public Tx {
   std::vector<QbRow> entries(TenantId tenant) override {
     auto& s = db_->cached(
         "SELECT list, list_id, full_name, name, parent_list_id, is_active, edit_sequence, "
-        "time_modified FROM qb_entries WHERE tenant_id = ?");
+        "time_modified, company_name, first_name, last_name, phone, alt_phone, email, addr1, "
+        "postal_code FROM qb_entries WHERE tenant_id = ?");
     s.bind_all(tenant);
     std::vector<QbRow> out;
     while (s.step()) {
@@ -497,6 +586,14 @@ class SqliteTx final : public Tx {
       r.is_active = s.integer(5) != 0;
       r.edit_sequence = s.text(6);
       r.time_modified = s.text(7);
+      r.company_name = s.text(8);
+      r.first_name = s.text(9);
+      r.last_name = s.text(10);
+      r.phone = s.text(11);
+      r.alt_phone = s.text(12);
+      r.email = s.text(13);
+      r.addr1 = s.text(14);
+      r.postal_code = s.text(15);
       out.push_back(std::move(r));
     }
     return out;
@@ -524,23 +621,24 @@ class SqliteTx final : public Tx {
   bool enqueue_add(TenantId tenant, const OutboxRow& r) override {
     auto& s = db_->cached(
         "SELECT count(*) FROM outbox WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
-        "state IN (?,?,?,?)");
+        "state IN (?,?,?,?,?)");
     s.bind_all(tenant, to_int(r.kind), r.account_id, static_cast<int>(AddState::Queued),
                static_cast<int>(AddState::Sent), static_cast<int>(AddState::InDoubt),
-               static_cast<int>(AddState::Collided));
+               static_cast<int>(AddState::Collided), static_cast<int>(AddState::Proposed));
     s.step();
     if (s.integer(0) > 0) return false;
+    const AddState state = r.state == AddState::Proposed ? AddState::Proposed : AddState::Queued;
     db_->cached(
-           "INSERT INTO outbox(tenant_id, kind, account_id, name, state, run_id) "
-           "VALUES(?,?,?,?,?,?)")
-        .bind_all(tenant, to_int(r.kind), r.account_id, r.name, static_cast<int>(AddState::Queued),
-                  r.run_id)
+           "INSERT INTO outbox(tenant_id, kind, account_id, name, state, run_id, reason, "
+           "created_at) VALUES(?,?,?,?,?,?,?,?)")
+        .bind_all(tenant, to_int(r.kind), r.account_id, r.name, static_cast<int>(state), r.run_id,
+                  r.reason, r.created_at)
         .run();
     return true;
   }
   static OutboxRow read_outbox(Statement& s) {
     OutboxRow r;
-    r.id = s.integer(0);
+    r.id = OutboxId{s.integer(0)};
     r.kind = static_cast<AccountKind>(s.integer(1));
     r.account_id = s.text(2);
     r.name = s.text(3);
@@ -548,10 +646,13 @@ class SqliteTx final : public Tx {
     r.list_id = s.text(5);
     r.error = s.text(6);
     r.run_id = s.integer(7);
+    r.reason = s.text(8);
+    r.created_at = s.integer(9);
     return r;
   }
   static constexpr const char* kOutboxCols =
-      "SELECT id, kind, account_id, name, state, list_id, error, run_id FROM outbox ";
+      "SELECT id, kind, account_id, name, state, list_id, error, run_id, reason, created_at "
+      "FROM outbox ";
   std::vector<OutboxRow> outbox(TenantId tenant, AddState state, int limit) override {
     auto& s = db_->cached(std::string(kOutboxCols) +
                           "WHERE tenant_id = ? AND state = ? ORDER BY id LIMIT ?");
@@ -560,15 +661,19 @@ class SqliteTx final : public Tx {
     while (s.step()) out.push_back(read_outbox(s));
     return out;
   }
-  void set_add_state(std::int64_t id, AddState state, RunId run, const std::string& list_id,
-                     const std::string& error) override {
-    db_->cached("UPDATE outbox SET state = ?, run_id = ?, list_id = ?, error = ? WHERE id = ?")
-        .bind_all(static_cast<int>(state), run, list_id, error, id)
+  // Every row-id call names the tenant too: an id alone must never reach another tenant's row.
+  bool set_add_state(TenantId tenant, OutboxId id, AddState state, RunId run,
+                     const std::string& list_id, const std::string& error) override {
+    db_->cached(
+           "UPDATE outbox SET state = ?, run_id = ?, list_id = ?, error = ? "
+           "WHERE id = ? AND tenant_id = ?")
+        .bind_all(static_cast<int>(state), run, list_id, error, id.value, tenant)
         .run();
+    return db_->changes() > 0;
   }
-  std::optional<OutboxRow> outbox_row(std::int64_t id) override {
-    auto& s = db_->cached(std::string(kOutboxCols) + "WHERE id = ?");
-    s.bind_all(id);
+  std::optional<OutboxRow> outbox_row(TenantId tenant, OutboxId id) override {
+    auto& s = db_->cached(std::string(kOutboxCols) + "WHERE id = ? AND tenant_id = ?");
+    s.bind_all(id.value, tenant);
     if (!s.step()) return std::nullopt;
     return read_outbox(s);
   }
@@ -583,10 +688,19 @@ class SqliteTx final : public Tx {
                          const std::string& account_id) override {
     db_->cached(
            "UPDATE outbox SET state = ? WHERE tenant_id = ? AND kind = ? AND account_id = ? AND "
-           "state = ?")
+           "state IN (?, ?)")
         .bind_all(static_cast<int>(AddState::Cancelled), tenant, to_int(kind), account_id,
-                  static_cast<int>(AddState::Queued))
+                  static_cast<int>(AddState::Queued), static_cast<int>(AddState::Proposed))
         .run();
+  }
+  std::optional<AddState> last_add_state(TenantId tenant, AccountKind kind,
+                                         const std::string& account_id) override {
+    auto& s = db_->cached(
+        "SELECT state FROM outbox WHERE tenant_id = ? AND kind = ? AND account_id = ? "
+        "ORDER BY id DESC LIMIT 1");
+    s.bind_all(tenant, to_int(kind), account_id);
+    if (!s.step()) return std::nullopt;
+    return static_cast<AddState>(s.integer(0));
   }
   std::int64_t count_adds(TenantId tenant, AddState state) override {
     auto& s = db_->cached("SELECT count(*) FROM outbox WHERE tenant_id = ? AND state = ?");

@@ -16,6 +16,17 @@ namespace qblink::store {
 using TenantId = std::int64_t;
 using RunId = std::int64_t;
 
+// An outbox row's id. A type of its own so that it cannot be passed where a run or tenant id is
+// meant, and never without the tenant it belongs to (see Tx::outbox_row).
+struct OutboxId {
+  std::int64_t value = 0;
+  bool operator==(const OutboxId&) const = default;
+};
+
+// Tenant::auto_add_limit: adds of one run sent without approval (design rule 6).
+inline constexpr int kDefaultAutoAddLimit = 25;
+inline constexpr int kUnlimitedAdds = -1;  // never wait, first run included
+
 struct Tenant {
   TenantId id = 0;
   std::string username;
@@ -26,6 +37,8 @@ struct Tenant {
   std::int64_t last_failed_at = 0;  // unix seconds
   // The company file the first successful run saw; later runs must see the same one.
   std::string known_file_id, known_company_name, known_company_path;
+  // At most this many adds per run go without approval; 0 = every add waits; kUnlimitedAdds.
+  int auto_add_limit = kDefaultAutoAddLimit;
 };
 
 enum class SessionStatus { Open, Closed, Superseded };
@@ -51,27 +64,49 @@ struct AccountRow {
   std::string list_id, qb_full_name, reason, detail;
   std::string candidates;  // JSON array of review candidates
   bool declared_new = false;
+  std::int64_t changed_at = 0;  // the tenant's change number of the last change (API polling)
 };
+
+// What an import or API upsert did to one account.
+enum class UpsertResult { Added, Updated, Unchanged };
 
 struct QbRow {
   reconcile::QbList list = reconcile::QbList::Customer;
   std::string list_id, full_name, name, parent_list_id, edit_sequence, time_modified;
   bool is_active = true;
+  // Contact evidence for matching (design rule 3). Brace-initialised so that aggregate
+  // initialisation of the fields above stays warning-free.
+  std::string company_name{}, first_name{}, last_name{}, phone{}, alt_phone{}, email{}, addr1{},
+      postal_code{};
 };
 
 // Queued -> Sent -> Confirmed. Sent with no answer -> InDoubt (re-queried before anything else).
 // A 3100 answer -> Collided (queried once, then linked or sent to review; never retried).
 // Cancelled: reconciliation found the account linked before the add was sent.
-enum class AddState { Queued, Sent, Confirmed, InDoubt, Collided, Failed, Cancelled };
+// Proposed: waits for the admin's approval (design rule 6); approved -> Queued, else Rejected.
+// Stored as numbers: append, never reorder.
+enum class AddState {
+  Queued,
+  Sent,
+  Confirmed,
+  InDoubt,
+  Collided,
+  Failed,
+  Cancelled,
+  Proposed,
+  Rejected
+};
 std::string_view to_string(AddState state);
 
 struct OutboxRow {
-  std::int64_t id = 0;
+  OutboxId id;
   reconcile::AccountKind kind = reconcile::AccountKind::Customer;
   std::string account_id, name;
   AddState state = AddState::Queued;
   std::string list_id, error;
   RunId run_id = 0;
+  std::string reason;  // why it is new (the reconcile detail), shown when approval is asked
+  std::int64_t created_at = 0;
 };
 
 struct RunRow {
@@ -119,6 +154,9 @@ class Tx {
   virtual bool remove_tenant(TenantId id) = 0;
   virtual void set_password_hash(TenantId id, const std::string& hash) = 0;
   virtual void set_login_failures(TenantId id, int count, std::int64_t at) = 0;
+  // Adds one failed login atomically; returns the new count.
+  virtual int record_login_failure(TenantId id, std::int64_t at) = 0;
+  virtual void set_auto_add_limit(TenantId id, int limit) = 0;
   virtual void set_company_identity(TenantId id, const std::string& file_id,
                                     const std::string& name, const std::string& path) = 0;
 
@@ -135,11 +173,16 @@ class Tx {
   virtual void finish_run(const RunRow& run) = 0;
   virtual std::optional<RunRow> run(RunId id) = 0;
   virtual std::vector<RunRow> runs(TenantId tenant, int limit) = 0;
+  // Runs of the tenant still "running" (their session was lost, expired or superseded) become
+  // "abandoned", ended now.
+  virtual int abandon_runs(TenantId tenant, std::int64_t now) = 0;
   virtual void add_event(TenantId tenant, const EventRow& event) = 0;
   virtual std::vector<EventRow> events(RunId run) = 0;
 
   // Accounts
-  virtual void upsert_account(TenantId tenant, const AccountRow& row) = 0;  // import: app fields
+  // Import and API: the app's fields. A changed accounting name drops the old link or review
+  // (the account is reconciled afresh on the next run).
+  virtual UpsertResult upsert_account(TenantId tenant, const AccountRow& row) = 0;
   virtual void save_account_state(TenantId tenant, const AccountRow& row) = 0;  // reconcile result
   // Links an account to a QuickBooks entry; an empty accounting name becomes the FullName.
   virtual void link_account(TenantId tenant, reconcile::AccountKind kind,
@@ -161,18 +204,24 @@ class Tx {
   virtual void set_list_mark(TenantId tenant, reconcile::QbList list, const ListMark& mark) = 0;
 
   // Outbox of adds
-  // Queues an add unless one for this account is already queued, sent, in doubt or collided.
+  // Queues an add (row.state Queued, or Proposed to wait for approval) unless one for this
+  // account is already queued, proposed, sent, in doubt or collided.
   virtual bool enqueue_add(TenantId tenant, const OutboxRow& row) = 0;
   virtual std::vector<OutboxRow> outbox(TenantId tenant, AddState state, int limit) = 0;
-  virtual void set_add_state(std::int64_t id, AddState state, RunId run, const std::string& list_id,
-                             const std::string& error) = 0;
-  virtual std::optional<OutboxRow> outbox_row(std::int64_t id) = 0;
+  // Both take the tenant: a row id alone never reaches another tenant's row. set_add_state
+  // returns false when no row of that tenant has the id.
+  virtual bool set_add_state(TenantId tenant, OutboxId id, AddState state, RunId run,
+                             const std::string& list_id, const std::string& error) = 0;
+  virtual std::optional<OutboxRow> outbox_row(TenantId tenant, OutboxId id) = 0;
   // Every add of the tenant left Sent by an earlier session becomes InDoubt; returns how many.
   virtual int mark_sent_in_doubt(TenantId tenant) = 0;
-  // Cancels a queued add of this account (reconciliation linked or held it meanwhile).
+  // Cancels a queued or proposed add of this account (reconciliation linked or held it).
   virtual void cancel_queued_add(TenantId tenant, reconcile::AccountKind kind,
                                  const std::string& account_id) = 0;
   virtual std::int64_t count_adds(TenantId tenant, AddState state) = 0;
+  // The state of the account's newest outbox row, if it has one.
+  virtual std::optional<AddState> last_add_state(TenantId tenant, reconcile::AccountKind kind,
+                                                 const std::string& account_id) = 0;
 };
 
 class Store {

@@ -49,6 +49,14 @@ store::QbRow to_row(const qbxml::ListRecord& r) {
   q.edit_sequence = r.edit_sequence;
   q.time_modified = r.time_modified;
   q.is_active = r.is_active;
+  q.company_name = r.company_name;
+  q.first_name = r.first_name;
+  q.last_name = r.last_name;
+  q.phone = r.phone;
+  q.alt_phone = r.alt_phone;
+  q.email = r.email;
+  q.addr1 = r.addr1;
+  q.postal_code = r.postal_code;
   return q;
 }
 
@@ -70,7 +78,9 @@ std::string encode(const SessionData& d) {
               {"fetched", d.records_fetched},
               {"file_id", d.file_id},
               {"company", d.company_name},
-              {"path", d.company_path}}
+              {"path", d.company_path},
+              {"await", d.awaiting},
+              {"proposed", d.proposed}}
       .dump();
 }
 
@@ -96,6 +106,8 @@ SessionData decode(const std::string& text) {
   d.file_id = j.value("file_id", "");
   d.company_name = j.value("company", "");
   d.company_path = j.value("path", "");
+  d.awaiting = j.value("await", std::vector<std::string>{});
+  d.proposed = j.value("proposed", 0);
   return d;
 }
 
@@ -110,6 +122,7 @@ std::optional<Call> open_call(store::Store& store, const std::string& ticket, st
     row->status = SessionStatus::Closed;
     row->last_error = "The session expired after being idle; the next update starts a new one.";
     c.tx->save_session(*row);
+    c.tx->abandon_runs(row->tenant_id, now);
     c.tx->commit();
     return std::nullopt;
   }
@@ -138,9 +151,24 @@ session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOpt
   return f;
 }
 
-std::string summary_of(const SessionData& d, std::int64_t review) {
-  return fmt::format("Linked {}, added {}, {} need review{} - see qblink log", d.linked, d.added,
-                     review, d.errors ? fmt::format(", {} failed", d.errors) : std::string());
+Totals totals_of(store::Tx& tx, store::TenantId tenant) {
+  Totals t;
+  t.linked = tx.account_count(tenant, "linked");
+  t.accounts = tx.account_count(tenant);
+  t.review = tx.account_count(tenant, "review");
+  t.awaiting_approval = tx.count_adds(tenant, AddState::Proposed);
+  return t;
+}
+
+std::string summary_of(const SessionData& d, const Totals& t) {
+  std::string text =
+      fmt::format("Linked {}, added {}, {} need review", d.linked, d.added, t.review);
+  if (d.errors) text += fmt::format(", {} failed", d.errors);
+  if (t.awaiting_approval)
+    text += fmt::format(", {} add{} await{} approval", t.awaiting_approval,
+                        t.awaiting_approval == 1 ? "" : "s", t.awaiting_approval == 1 ? "s" : "");
+  text += fmt::format(" ({} of {} accounts linked) - see qblink log", t.linked, t.accounts);
+  return text;
 }
 
 void end_run(Call& c, const std::string& outcome) {
@@ -151,9 +179,10 @@ void end_run(Call& c, const std::string& outcome) {
   run->linked = c.data.linked;
   run->added = c.data.added;
   run->errors = c.data.errors;
-  run->review = static_cast<int>(c.tx->account_count(c.tenant.id, "review"));
+  const auto totals = totals_of(*c.tx, c.tenant.id);
+  run->review = static_cast<int>(totals.review);
   run->records_fetched = c.data.records_fetched;
-  run->summary = outcome == "ok" ? summary_of(c.data, run->review) : c.data.machine.error;
+  run->summary = outcome == "ok" ? summary_of(c.data, totals) : c.data.machine.error;
   c.tx->finish_run(*run);
   const auto& t = c.tenant;
   const bool known = !t.known_file_id.empty() || !t.known_company_name.empty();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "qbxml/qbxml.h"
 #include "reconcile/reconcile.h"
@@ -34,6 +35,10 @@ struct SessionData {
   std::int64_t records_fetched = 0;
   // The company this session talks to; recorded for the tenant when its first run succeeds.
   std::string file_id, company_name, company_path;
+  // The requestIDs of the last sendRequestXML still unanswered. An answer is applied only if its
+  // requestID is here (then removed): a response cannot name rows this session never asked about.
+  std::vector<std::string> awaiting;
+  int proposed = 0;  // adds this run proposed for approval instead of sending
 };
 
 std::string encode(const SessionData& d);
@@ -73,6 +78,11 @@ void save(Call& c);
 void end_run(Call& c, const std::string& outcome);
 
 session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOptions& o);
-std::string summary_of(const SessionData& d, std::int64_t review);
+// The Web Connector's status line: what this run changed, then the tenant's totals.
+struct Totals {
+  std::int64_t linked = 0, accounts = 0, review = 0, awaiting_approval = 0;
+};
+Totals totals_of(store::Tx& tx, store::TenantId tenant);
+std::string summary_of(const SessionData& d, const Totals& totals);
 
 }  // namespace qblink::sync::detail

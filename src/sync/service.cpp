@@ -80,6 +80,59 @@ bool check_host(Call& c, const SendRequestArgs& a) {
 
 }  // namespace
 
+std::string log_safe(std::string_view text) {
+  // A user name is attacker-chosen: no control character may forge a log line, and no name may
+  // flood the log.
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < 80; ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
+    if (ch < 0x20 || ch == 0x7f || ch == '\\')
+      out += fmt::format("\\x{:02x}", ch);
+    else
+      out += static_cast<char>(ch);
+  }
+  if (text.size() > 80) out += "...";
+  return out;
+}
+
+void LoginThrottle::prune(std::int64_t now) {
+  // Bounded memory: forget expired windows once the maps grow.
+  for (auto* map : {&by_address_, &by_user_address_}) {
+    if (map->size() < 10'000) continue;
+    for (auto it = map->begin(); it != map->end();)
+      it = now - it->second.since > window_ ? map->erase(it) : std::next(it);
+  }
+}
+
+LoginThrottle::Verdict LoginThrottle::check(const std::string& user, const std::string& client,
+                                            std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  Verdict v;
+  auto live = [&](const std::map<std::string, Count>& map, const std::string& key) {
+    const auto it = map.find(key);
+    return it != map.end() && now - it->second.since <= window_ ? it->second.failures : 0;
+  };
+  if (!client.empty()) v.address_blocked = live(by_address_, client) >= limit_;
+  v.failed_here = client.empty() || live(by_user_address_, user + '\n' + client) > 0;
+  return v;
+}
+
+void LoginThrottle::failed(const std::string& user, const std::string& client, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  prune(now);
+  for (auto [map, key] :
+       {std::pair{&by_address_, client}, std::pair{&by_user_address_, user + '\n' + client}}) {
+    auto& count = (*map)[key];
+    if (now - count.since > window_) count = {0, now};
+    ++count.failures;
+  }
+}
+
+void LoginThrottle::succeeded(const std::string& user, const std::string& client) {
+  std::lock_guard lock(mutex_);
+  by_user_address_.erase(user + '\n' + client);
+}
+
 std::int64_t system_clock_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -87,7 +140,9 @@ std::int64_t system_clock_seconds() {
 }
 
 Service::Service(store::Store& store, ServiceOptions options, Clock clock)
-    : store_(store), options_(options), clock_(std::move(clock)) {}
+    : store_(store), options_(options), clock_(std::move(clock)) {
+  throttle_.configure(options_.address_failures_limit, options_.address_window_seconds);
+}
 
 std::mutex& Service::tenant_lock(store::TenantId tenant) {
   std::lock_guard guard(locks_mutex_);
@@ -127,41 +182,59 @@ std::string Service::client_version(const std::string& version) {
   return "";
 }
 
-std::vector<std::string> Service::authenticate(const std::string& user,
-                                               const std::string& password) {
+std::vector<std::string> Service::authenticate(const std::string& user, const std::string& password,
+                                               const std::string& client) {
   const auto now = clock_();
+  const std::string who = log_safe(user);
+  const std::string from = client.empty() ? "unknown address" : log_safe(client);
   std::optional<store::Tenant> tenant;
   {
     auto tx = store_.begin(false);
     tenant = tx->tenant_by_name(user);
   }
-  if (!tenant) {
+  const auto verdict = throttle_.check(user, client, now);
+  // Every refusal costs one password verification, so a throttled or unknown user answers in
+  // the same time as a wrong password (timing reveals nothing).
+  if (verdict.address_blocked) {
     burn_verify_time(password);
-    spdlog::warn("authenticate: unknown user '{}'", user);
+    spdlog::warn("authenticate: '{}' from {} refused: too many failed logins from that address",
+                 who, from);
     return {"", "nvu"};
   }
-  // Repeated failures slow the answers down (bounded, never a permanent lock-out).
-  if (tenant->failed_logins >= options_.slow_login_after) {
+  if (!tenant) {
+    burn_verify_time(password);
+    throttle_.failed(user, client, now);
+    spdlog::warn("authenticate: unknown user '{}' from {}", who, from);
+    return {"", "nvu"};
+  }
+  // A user with repeated failures is slowed down, but only for the addresses that failed: the
+  // real user, from an address that never guessed wrong, still gets in with the right password.
+  if (tenant->failed_logins >= options_.slow_login_after && verdict.failed_here) {
     const int extra = tenant->failed_logins - options_.slow_login_after;
     const std::int64_t wait = std::min<std::int64_t>(60, std::int64_t{1} << std::min(extra, 6));
     if (now - tenant->last_failed_at < wait) {
-      spdlog::warn("authenticate: '{}' is slowed down after {} failed logins", user,
+      burn_verify_time(password);
+      spdlog::warn("authenticate: '{}' from {} is slowed down after {} failed logins", who, from,
                    tenant->failed_logins);
       return {"", "nvu"};
     }
   }
   if (!verify_password(tenant->password_hash, password)) {
     auto tx = store_.begin(true);
-    tx->set_login_failures(tenant->id, tenant->failed_logins + 1, now);
+    const int count = tx->record_login_failure(tenant->id, now);
     tx->commit();
-    spdlog::warn("authenticate: wrong password for '{}'", user);
+    throttle_.failed(user, client, now);
+    spdlog::warn("authenticate: wrong password for '{}' from {} ({} in a row)", who, from, count);
     return {"", "nvu"};
   }
+  throttle_.succeeded(user, client);
 
   std::lock_guard guard(tenant_lock(tenant->id));
   auto tx = store_.begin(true);
   if (tenant->failed_logins) tx->set_login_failures(tenant->id, 0, 0);
   const auto superseded = tx->supersede_sessions(tenant->id);
+  // Runs whose session never closed (lost, expired, superseded) are over.
+  const int abandoned = tx->abandon_runs(tenant->id, now);
   // Adds sent by a session that never heard back (lost, crashed, superseded) are in doubt.
   const int in_doubt = tx->mark_sent_in_doubt(tenant->id);
   // Every outbox row belongs to an account, so accounts are the whole question.
@@ -177,7 +250,7 @@ std::vector<std::string> Service::authenticate(const std::string& user,
     row.status = SessionStatus::Closed;
     tx->create_session(row);
     tx->commit();
-    spdlog::info("authenticate: '{}' has nothing to do", user);
+    spdlog::info("authenticate: '{}' has nothing to do", who);
     return {ticket, "none"};
   }
   row.run_id = tx->start_run(tenant->id, now);
@@ -193,6 +266,9 @@ std::vector<std::string> Service::authenticate(const std::string& user,
     c.event("warn", "qbwc",
             fmt::format("an earlier session ({}...) was still open: superseded by this one",
                         old.substr(0, 8)));
+  if (abandoned)
+    c.event("warn", "qbwc",
+            fmt::format("{} earlier run(s) never finished; marked abandoned", abandoned));
   if (in_doubt)
     c.event("warn", "in-doubt",
             fmt::format("{} add(s) sent earlier got no answer; re-querying them first", in_doubt));
@@ -266,7 +342,27 @@ std::string Service::send_request_xml(const SendRequestArgs& a) {
   }
 }
 
+namespace {
+
+// "p0", "d12", "a345": a letter and 1 to 18 digits (so it fits an int64), nothing else.
+std::optional<std::pair<char, std::int64_t>> parse_request_id(const std::string& rid) {
+  if (rid.size() < 2 || rid.size() > 19) return std::nullopt;
+  std::int64_t n = 0;
+  for (std::size_t i = 1; i < rid.size(); ++i) {
+    if (rid[i] < '0' || rid[i] > '9') return std::nullopt;
+    n = n * 10 + (rid[i] - '0');
+  }
+  return std::pair{rid[0], n};
+}
+
+}  // namespace
+
 int Service::receive_response_xml(const ReceiveResponseArgs& a) {
+  // Parse before taking the tenant lock and the write transaction: a large answer must not hold
+  // the database's write lock while it is read (other tenants' writes would wait on it).
+  std::optional<qbxml::ParsedResponse> parsed;
+  if (a.hresult.empty() && ticket_is_open(a.ticket)) parsed = qbxml::parse_response(a.response);
+
   std::lock_guard guard(tenant_lock(a.ticket));
   auto call = open_call(store_, a.ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return -1;
@@ -277,36 +373,61 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
       session::on_quickbooks_error(m, a.hresult, a.message);
       // The whole message set was refused; anything it carried is in doubt, never assumed.
       for (const auto& row : c.tx->outbox(c.tenant.id, AddState::Sent, 1 << 30))
-        c.tx->set_add_state(row.id, AddState::InDoubt, c.row.run_id, "", "");
+        c.tx->set_add_state(c.tenant.id, row.id, AddState::InDoubt, c.row.run_id, "", "");
+      c.data.awaiting.clear();
       c.event("error", "quickbooks", m.error);
       end_run(c, "failed");
       save(c);
       return -1;
     }
-    const auto parsed = qbxml::parse_response(a.response);
-    if (!parsed.ok) {
-      session::fail(m, "qblink could not read QuickBooks' response: " + parsed.error);
+    if (!parsed) parsed = qbxml::parse_response(a.response);  // the ticket became open meanwhile
+    std::size_t records = 0;
+    for (const auto& item : parsed->items) records += item.records.size();
+    if (parsed->ok && records > static_cast<std::size_t>(options_.max_records_per_response)) {
+      parsed->ok = false;
+      parsed->error = fmt::format("{} records in one answer; at most {} are accepted", records,
+                                  options_.max_records_per_response);
+    }
+    if (!parsed->ok) {
+      session::fail(m, "qblink could not read QuickBooks' response: " + parsed->error);
       c.event("error", "quickbooks", m.error);
       end_run(c, "failed");
       save(c);
       return -1;
     }
     bool answered_in_doubt = false, answered_adds = false;
-    // requestIDs say what each answer is for: p<list index>, d<outbox id>, a<outbox id>.
-    for (const auto& item : parsed.items) {
-      const std::string& rid = item.request_id;
-      if (rid.size() < 2) continue;
-      const auto number = std::stoll(rid.substr(1));
-      if (rid[0] == 'p') {
+    // requestIDs say what each answer is for: p<list index>, d<outbox id>, a<outbox id>. Only
+    // the ones the last sendRequestXML of this session sent, each once: an answer naming any
+    // other id (another tenant's row, a page never asked for) changes nothing.
+    int ignored = 0;
+    for (const auto& item : parsed->items) {
+      const auto it = std::find(c.data.awaiting.begin(), c.data.awaiting.end(), item.request_id);
+      const auto id = parse_request_id(item.request_id);
+      if (it == c.data.awaiting.end() || !id) {
+        ++ignored;
+        continue;
+      }
+      c.data.awaiting.erase(it);
+      const auto [letter, number] = *id;
+      if (letter == 'p') {
+        if (number != m.list_index || number >= kPlanSize) {
+          ++ignored;
+          continue;
+        }
         if (!apply_page(c, item, static_cast<int>(number))) break;
-      } else if (rid[0] == 'd') {
+      } else if (letter == 'd') {
         answered_in_doubt = true;
-        apply_in_doubt(c, item, number);
-      } else if (rid[0] == 'a') {
+        apply_in_doubt(c, item, store::OutboxId{number});
+      } else if (letter == 'a') {
         answered_adds = true;
-        apply_add(c, item, number);
+        apply_add(c, item, store::OutboxId{number});
       }
     }
+    if (ignored)
+      c.event("warn", "qbwc",
+              fmt::format("{} answer(s) with a requestID this session did not ask for: ignored",
+                          ignored));
+    c.data.awaiting.clear();  // what was not answered now stays unanswered (adds: in doubt)
     if (answered_in_doubt) session::on_in_doubt_answered(m);
     if (answered_adds) {
       flush_added_marks(c);
@@ -390,16 +511,16 @@ std::string Service::close_connection(const std::string& ticket) {
     c.tx->commit();
     return "Nothing to do.";
   }
-  const auto review = c.tx->account_count(c.tenant.id, "review");
+  const auto totals = totals_of(*c.tx, c.tenant.id);
   std::string text;
   if (c.data.machine.phase == session::Phase::Failed) {
     text = "Failed: " + c.data.machine.error;
     end_run(c, "failed");
   } else if (c.data.machine.phase == session::Phase::Finished) {
-    text = summary_of(c.data, review);
+    text = summary_of(c.data, totals);
     end_run(c, "ok");
   } else {
-    text = "Stopped before the end: " + summary_of(c.data, review);
+    text = "Stopped before the end: " + summary_of(c.data, totals);
     end_run(c, "incomplete");
   }
   c.event("info", "qbwc", "closeConnection: " + text);

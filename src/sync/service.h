@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -32,10 +33,47 @@ struct ServiceOptions {
   // the mark is sent back as QuickBooks wrote it, a little earlier; the daily full refresh
   // catches anything a DST fall-back hour could hide.
   std::int64_t modified_overlap_seconds = 120;
-  int slow_login_after = 5;  // failed logins before answers slow down
+  int slow_login_after = 5;  // failed logins of a user before its answers slow down
+  // Failed logins from one client address, of any user, before that address is refused for
+  // `address_window_seconds`.
+  int address_failures_limit = 20;
+  std::int64_t address_window_seconds = 15 * 60;
+  int max_records_per_response = 50'000;  // one answer carrying more is refused, not applied
+};
+
+// Failed logins per client address and per (user, address), in memory: an address that guesses
+// is slowed down without locking the real user out from their own address (docs/SECURITY.md).
+class LoginThrottle {
+ public:
+  struct Verdict {
+    bool address_blocked = false;  // too many failures from this address, any user
+    bool failed_here = false;      // this address failed for this user recently
+  };
+  Verdict check(const std::string& user, const std::string& client, std::int64_t now);
+  void failed(const std::string& user, const std::string& client, std::int64_t now);
+  void succeeded(const std::string& user, const std::string& client);
+  void configure(int limit, std::int64_t window) {
+    limit_ = limit;
+    window_ = window;
+  }
+
+ private:
+  struct Count {
+    int failures = 0;
+    std::int64_t since = 0;
+  };
+  void prune(std::int64_t now);
+  std::mutex mutex_;
+  std::map<std::string, Count> by_address_, by_user_address_;
+  int limit_ = 20;
+  std::int64_t window_ = 15 * 60;
 };
 
 using Clock = std::function<std::int64_t()>;  // unix seconds
+
+// Text from outside (user names, addresses) made safe for one log line: control characters and
+// backslashes as \xNN, at most 80 bytes.
+std::string log_safe(std::string_view text);
 std::int64_t system_clock_seconds();
 
 class Service {
@@ -44,7 +82,9 @@ class Service {
 
   std::string server_version();
   std::string client_version(const std::string& version);
-  std::vector<std::string> authenticate(const std::string& user, const std::string& password);
+  // `client` is the peer address (for throttling and logs); "" when unknown.
+  std::vector<std::string> authenticate(const std::string& user, const std::string& password,
+                                        const std::string& client = {});
   std::string send_request_xml(const SendRequestArgs& args);
   int receive_response_xml(const ReceiveResponseArgs& args);
   std::string connection_error(const std::string& ticket, const std::string& hresult,
@@ -70,6 +110,7 @@ class Service {
   Clock clock_;
   std::mutex locks_mutex_;
   std::map<store::TenantId, std::unique_ptr<std::mutex>> locks_;
+  LoginThrottle throttle_;
 };
 
 }  // namespace qblink::sync

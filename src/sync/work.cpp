@@ -21,7 +21,10 @@ json candidates_json(const std::vector<reconcile::Candidate>& cs) {
                    {"list_id", c.list_id},
                    {"full_name", c.full_name},
                    {"is_active", c.is_active},
-                   {"kinds", kinds}});
+                   {"kinds", kinds},
+                   {"score", c.score},
+                   {"strong", reconcile::is_strong(c)},
+                   {"evidence", c.evidence}});
   }
   return arr;
 }
@@ -53,22 +56,93 @@ std::vector<store::OutboxRow> in_doubt_rows(store::Tx& tx, store::TenantId tenan
 
 }  // namespace
 
+namespace {
+
+reconcile::QbEntry to_entry(store::QbRow&& r) {
+  reconcile::QbEntry e;
+  e.list = r.list;
+  e.list_id = std::move(r.list_id);
+  e.full_name = std::move(r.full_name);
+  e.name = std::move(r.name);
+  e.is_active = r.is_active;
+  e.company_name = std::move(r.company_name);
+  e.first_name = std::move(r.first_name);
+  e.last_name = std::move(r.last_name);
+  e.phone = std::move(r.phone);
+  e.alt_phone = std::move(r.alt_phone);
+  e.email = std::move(r.email);
+  e.addr1 = std::move(r.addr1);
+  e.postal_code = std::move(r.postal_code);
+  return e;
+}
+
+reconcile::Account to_account(const store::AccountRow& r) {
+  reconcile::Account a;
+  a.account_id = r.account_id;
+  a.name = r.name;
+  a.accounting_name = r.accounting_name;
+  a.list_id = r.status == "linked" ? r.list_id : std::string();
+  a.declared_new = r.declared_new;
+  a.company_name = r.company_name;
+  a.first_name = r.first_name;
+  a.last_name = r.last_name;
+  a.phone = r.phone;
+  a.email = r.email;
+  a.addr1 = r.addr1;
+  a.postal_code = r.postal_code;
+  return a;
+}
+
+bool add_is_pending(AddState s) {
+  return s == AddState::Queued || s == AddState::Sent || s == AddState::InDoubt ||
+         s == AddState::Collided || s == AddState::Proposed;
+}
+
+// Design rule 6: a tenant's first run with adds, and a run that would add more than the
+// tenant's limit, proposes its adds for approval instead of sending them. Empty = send.
+std::string approval_reason(store::Tx& tx, const store::Tenant& t, std::size_t fresh) {
+  if (fresh == 0 || t.auto_add_limit == store::kUnlimitedAdds) return {};
+  if (t.auto_add_limit == 0) return "every add waits for approval (auto-add limit 0)";
+  const bool never_added =
+      tx.count_adds(t.id, AddState::Confirmed) == 0 && tx.count_adds(t.id, AddState::Queued) == 0 &&
+      tx.count_adds(t.id, AddState::Sent) == 0 && tx.count_adds(t.id, AddState::InDoubt) == 0;
+  if (never_added) return "the first adds of this company file wait for approval";
+  if (fresh > static_cast<std::size_t>(t.auto_add_limit))
+    return fmt::format("{} adds in one run is more than the limit of {}", fresh, t.auto_add_limit);
+  return {};
+}
+
+}  // namespace
+
 void apply_reconcile(Call& c) {
   std::vector<reconcile::QbEntry> entries;
-  for (auto& r : c.tx->entries(c.tenant.id))
-    entries.push_back(
-        {r.list, std::move(r.list_id), std::move(r.full_name), std::move(r.name), r.is_active});
+  for (auto& r : c.tx->entries(c.tenant.id)) entries.push_back(to_entry(std::move(r)));
   const reconcile::Snapshot snapshot(std::move(entries));
 
   for (auto kind : {AccountKind::Customer, AccountKind::Supplier}) {
     auto rows = c.tx->accounts(c.tenant.id, kind);
     std::vector<reconcile::Account> accounts;
     accounts.reserve(rows.size());
-    for (const auto& r : rows)
-      accounts.push_back({r.account_id, r.name, r.accounting_name,
-                          r.status == "linked" ? r.list_id : std::string(), r.declared_new});
-    const auto decisions = reconcile::reconcile(kind, accounts, snapshot);
+    for (const auto& r : rows) accounts.push_back(to_account(r));
+    auto decisions = reconcile::reconcile(kind, accounts, snapshot);
     const std::string kind_text(reconcile::to_string(kind));
+
+    // Which New decisions would start an add now: not already in the outbox, not refused by
+    // the admin. A refused add stays in review until the admin links or declares it new.
+    std::vector<char> fresh(decisions.size(), 0), refused(decisions.size(), 0);
+    std::size_t fresh_count = 0;
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      if (decisions[i].outcome != reconcile::Outcome::New) continue;
+      const auto last = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
+      if (last && *last == AddState::Rejected && !rows[i].declared_new) {
+        refused[i] = 1;
+      } else if (!last || !add_is_pending(*last)) {
+        fresh[i] = 1;
+        // An add the admin asked for by declaring the account new needs no second approval.
+        if (!rows[i].declared_new) ++fresh_count;
+      }
+    }
+    const std::string gate = approval_reason(*c.tx, c.tenant, fresh_count);
 
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
@@ -104,21 +178,52 @@ void apply_reconcile(Call& c) {
           if (before.status == "new") c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
           break;
         case reconcile::Outcome::New: {
+          if (refused[i]) {
+            row.status = "review";
+            row.reason = "add rejected";
+            row.detail =
+                "the admin rejected adding it: link it to a QuickBooks name, or declare "
+                "it new with review reject";
+            row.candidates = before.candidates;
+            break;
+          }
           row.status = "new";
           row.qb_full_name = d.full_name;
+          const auto last = c.tx->last_add_state(c.tenant.id, kind, row.account_id);
+          if (!fresh[i]) {
+            // Already in the outbox: keep what the account said about it (e.g. awaiting approval).
+            if (last && *last == AddState::Proposed) {
+              row.reason = before.reason;
+              row.detail = before.detail;
+            }
+            break;
+          }
           store::OutboxRow add;
           add.kind = kind;
           add.account_id = row.account_id;
           add.name = d.full_name;
           add.run_id = c.row.run_id;
-          if (c.tx->enqueue_add(c.tenant.id, add)) event_kind = "queued";
+          add.reason = d.detail;
+          add.created_at = c.now;
+          const bool propose = !gate.empty() && !row.declared_new;
+          add.state = propose ? AddState::Proposed : AddState::Queued;
+          if (c.tx->enqueue_add(c.tenant.id, add)) {
+            if (propose) {
+              row.reason = "awaiting approval";
+              row.detail = fmt::format("{}; waits for approval: {}", d.detail, gate);
+              ++c.data.proposed;
+              event_kind = "proposed";
+            } else {
+              event_kind = "queued";
+            }
+          }
           break;
         }
       }
       if (!event_kind.empty()) {
         const bool warn = event_kind == "review";
         c.event(warn ? "warn" : "info", event_kind,
-                fmt::format("{} {} \"{}\": {}", kind_text, row.account_id, row.name, d.detail),
+                fmt::format("{} {} \"{}\": {}", kind_text, row.account_id, row.name, row.detail),
                 kind_text, row.account_id);
       }
       if (row.status != before.status || row.list_id != before.list_id ||
@@ -128,14 +233,20 @@ void apply_reconcile(Call& c) {
         c.tx->save_account_state(c.tenant.id, row);
     }
   }
+  if (c.data.proposed)
+    c.event("warn", "approval",
+            fmt::format("{} add(s) wait for approval: qblink adds {} (then approve or reject)",
+                        c.data.proposed, c.tenant.username));
 }
 
 std::string build_in_doubt_query(Call& c, const ServiceOptions& o, qbxml::Version version) {
   qbxml::MessageSetBuilder b(version, qbxml::OnError::ContinueOnError);
+  c.data.awaiting.clear();
   for (const auto& row : in_doubt_rows(*c.tx, c.tenant.id, o.batch_size)) {
     qbxml::ListQuery q;
     q.kind = to_qbxml(reconcile::list_for(row.kind));
-    q.request_id = fmt::format("d{}", row.id);
+    q.request_id = fmt::format("d{}", row.id.value);
+    c.data.awaiting.push_back(q.request_id);
     q.full_names = {row.name};
     b.add(q);
   }
@@ -148,6 +259,7 @@ std::string build_page_query(Call& c, const ServiceOptions& o, qbxml::Version ve
   qbxml::ListQuery q;
   q.kind = to_qbxml(list);
   q.request_id = fmt::format("p{}", action.list_index);
+  c.data.awaiting = {q.request_id};
   // Only customers and vendors can be paged: EmployeeQuery and OtherNameQuery have no
   // iterator in qbXML, and those lists are small enough to come in one answer.
   if (qbxml::can_page(q.kind, version)) {
@@ -168,11 +280,13 @@ std::string build_page_query(Call& c, const ServiceOptions& o, qbxml::Version ve
 std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version version) {
   qbxml::MessageSetBuilder b(version, qbxml::OnError::ContinueOnError);
   const auto batch = c.tx->outbox(c.tenant.id, AddState::Queued, o.batch_size);
+  c.data.awaiting.clear();
   for (const auto& row : batch) {
     auto acc = c.tx->account(c.tenant.id, row.kind, row.account_id);
     qbxml::AddRequest r;
     r.kind = to_qbxml(reconcile::list_for(row.kind));
-    r.request_id = fmt::format("a{}", row.id);
+    r.request_id = fmt::format("a{}", row.id.value);
+    c.data.awaiting.push_back(r.request_id);
     r.fields.name = row.name;
     if (acc) {
       r.fields.company_name = acc->company_name;
@@ -196,7 +310,7 @@ std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version ver
                           s.original_length, s.limit),
               std::string(reconcile::to_string(row.kind)), row.account_id);
     // Recorded as sent in this transaction, which commits before the XML leaves.
-    c.tx->set_add_state(row.id, AddState::Sent, c.row.run_id, "", "");
+    c.tx->set_add_state(c.tenant.id, row.id, AddState::Sent, c.row.run_id, "", "");
   }
   c.event("info", "adds-sent", fmt::format("sent a batch of {} add(s)", batch.size()));
   return b.finish();
@@ -214,10 +328,19 @@ bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
   }
   std::vector<store::QbRow> rows;
   rows.reserve(item.records.size());
+  int no_list_id = 0;
   for (const auto& r : item.records) {
+    if (r.list_id.empty()) {  // nothing could link to it: an empty ListID is not an identity
+      ++no_list_id;
+      continue;
+    }
     rows.push_back(to_row(r));
     if (r.time_modified > c.data.list_max_tm) c.data.list_max_tm = r.time_modified;
   }
+  if (no_list_id)
+    c.event("warn", "quickbooks",
+            fmt::format("{} {} record(s) without a ListID ignored", no_list_id,
+                        reconcile::to_string(list)));
   c.data.records_fetched += static_cast<std::int64_t>(rows.size());
   c.tx->upsert_entries(c.tenant.id, rows, c.row.run_id);
   session::on_page(m, item.iterator_remaining, item.iterator_id);
@@ -239,14 +362,17 @@ bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
   return true;
 }
 
-void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id) {
-  const auto row = c.tx->outbox_row(outbox_id);
-  if (!row || row->state == AddState::Confirmed) return;
+void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_id) {
+  const auto row = c.tx->outbox_row(c.tenant.id, outbox_id);
+  // Only a row still in the state the query was sent for: in doubt, or collided.
+  if (!row || (row->state != AddState::InDoubt && row->state != AddState::Collided)) return;
+  // A found record without a ListID proves it exists but cannot be linked: stay in doubt.
+  if (!item.records.empty() && item.records.front().list_id.empty()) return;
   const std::string kt(reconcile::to_string(row->kind));
   if (item.status.code == 0 && !item.records.empty()) {
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
-    c.tx->set_add_state(row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
     link_account_to(c, row->kind, row->account_id, rec,
                     row->state == AddState::Collided ? "exact name (after 3100)"
                                                      : "found after a lost response");
@@ -256,7 +382,7 @@ void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbo
                         row->account_id, row->name, rec.list_id),
             kt, row->account_id);
   } else if (row->state == AddState::Collided) {
-    c.tx->set_add_state(row->id, AddState::Failed, c.row.run_id, "",
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Failed, c.row.run_id, "",
                         "name in use by another QuickBooks list");
     hold_for_review(c, row->kind, row->account_id,
                     std::string(reconcile::to_string(reconcile::Reason::NameUsedByOtherList)),
@@ -269,7 +395,7 @@ void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbo
             kt, row->account_id);
   } else {
     // Proven absent: the lost add never reached QuickBooks, so it is sent again.
-    c.tx->set_add_state(row->id, AddState::Queued, c.row.run_id, "", "");
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Queued, c.row.run_id, "", "");
     c.event("info", "in-doubt",
             fmt::format("{} {}: \"{}\" is not in QuickBooks; queued to add again", kt,
                         row->account_id, row->name),
@@ -277,14 +403,19 @@ void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbo
   }
 }
 
-void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id) {
-  const auto row = c.tx->outbox_row(outbox_id);
-  if (!row) return;
+void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_id) {
+  const auto row = c.tx->outbox_row(c.tenant.id, outbox_id);
+  if (!row || row->state != AddState::Sent) return;  // answered once, for what was sent
+  if (item.status.code == 0 && !item.records.empty() && item.records.front().list_id.empty()) {
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::InDoubt, c.row.run_id, "",
+                        "QuickBooks answered without a ListID");
+    return;
+  }
   const std::string kt(reconcile::to_string(row->kind));
   if (item.status.code == 0 && !item.records.empty()) {
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
-    c.tx->set_add_state(row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
     link_account_to(c, row->kind, row->account_id, rec, "added");
     // Our own adds move the incremental mark (see flush_added_marks), so the next run does not
     // fetch them back.
@@ -296,14 +427,16 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id)
                         row->name, rec.list_id),
             kt, row->account_id);
   } else if (item.status.code == 3100) {
-    c.tx->set_add_state(row->id, AddState::Collided, c.row.run_id, "", item.status.message);
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Collided, c.row.run_id, "",
+                        item.status.message);
     c.event("warn", "collision",
             fmt::format("{} {}: QuickBooks says \"{}\"; querying that name instead of "
                         "retrying",
                         kt, row->account_id, item.status.message),
             kt, row->account_id);
   } else {
-    c.tx->set_add_state(row->id, AddState::Failed, c.row.run_id, "", item.status.message);
+    c.tx->set_add_state(c.tenant.id, row->id, AddState::Failed, c.row.run_id, "",
+                        item.status.message);
     if (auto acc = c.tx->account(c.tenant.id, row->kind, row->account_id)) {
       acc->status = "error";
       acc->reason = fmt::format("QuickBooks error {}", item.status.code);

@@ -19,8 +19,9 @@ std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version ver
 
 // One page of list `index`; false (and the session failed) when QuickBooks refused the query.
 bool apply_page(Call& c, const qbxml::ResponseItem& item, int index);
-void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id);
-void apply_add(Call& c, const qbxml::ResponseItem& item, std::int64_t outbox_id);
+// Both apply an answer only to a row of this tenant still in the state it was sent in.
+void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_id);
+void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_id);
 // After a message set of adds: moves each list's incremental mark past our own adds, once.
 void flush_added_marks(Call& c);
 

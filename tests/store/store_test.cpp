@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "store/database.h"
@@ -33,7 +36,7 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
-  EXPECT_EQ(store.schema_version(), 1);
+  EXPECT_EQ(store.schema_version(), 2);
   add_tenant("alice");
   Store again(path);
   auto tx = again.begin(false);
@@ -48,7 +51,7 @@ TEST(StoreOpen, TwoProcessesOpeningAFreshFileAtOnceBothSucceed) {
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
       Store s(path);  // separate connections race on WAL mode and the first migration
-      if (s.schema_version() == 1) ++ok;
+      if (s.schema_version() == 2) ++ok;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 4);
@@ -114,12 +117,12 @@ TEST_F(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
   EXPECT_FALSE(tx->enqueue_add(t, r));
   const auto queued = tx->outbox(t, AddState::Queued, 10);
   ASSERT_EQ(queued.size(), 1u);
-  tx->set_add_state(queued[0].id, AddState::Sent, 1, "", "");
+  tx->set_add_state(t, queued[0].id, AddState::Sent, 1, "", "");
   EXPECT_FALSE(tx->enqueue_add(t, r)) << "sent but unanswered is still outstanding";
   EXPECT_EQ(tx->mark_sent_in_doubt(t), 1);
   EXPECT_EQ(tx->count_adds(t, AddState::InDoubt), 1);
   EXPECT_FALSE(tx->enqueue_add(t, r));
-  tx->set_add_state(queued[0].id, AddState::Confirmed, 1, "80000001-1", "");
+  tx->set_add_state(t, queued[0].id, AddState::Confirmed, 1, "80000001-1", "");
   EXPECT_TRUE(tx->enqueue_add(t, r)) << "a confirmed add no longer blocks";
 }
 
@@ -160,6 +163,80 @@ TEST_F(StoreTest, RemovingATenantRemovesItsData) {
   tx->upsert_account(t, a);
   EXPECT_TRUE(tx->remove_tenant(t));
   EXPECT_EQ(tx->account_count(t), 0);
+}
+
+// Security finding 1: an outbox id alone must never reach another tenant's row.
+TEST_F(StoreTest, OutboxRowsAreReachedOnlyThroughTheirOwnTenant) {
+  const auto a = add_tenant("a");
+  const auto b = add_tenant("b");
+  auto tx = store.begin(true);
+  OutboxRow r;
+  r.kind = AccountKind::Customer;
+  r.account_id = "C1";
+  r.name = "Acme";
+  ASSERT_TRUE(tx->enqueue_add(b, r));
+  const auto bs = tx->outbox(b, AddState::Queued, 10);
+  ASSERT_EQ(bs.size(), 1u);
+  EXPECT_FALSE(tx->outbox_row(a, bs[0].id).has_value());
+  EXPECT_FALSE(tx->set_add_state(a, bs[0].id, AddState::Confirmed, 1, "X", ""));
+  const auto still = tx->outbox_row(b, bs[0].id);
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->state, AddState::Queued);
+  EXPECT_EQ(still->list_id, "");
+}
+
+// Security finding 6: concurrent failures must all count (no read-modify-write race).
+TEST_F(StoreTest, LoginFailuresCountAtomicallyAcrossConnections) {
+  const auto t = add_tenant("a");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i)
+    threads.emplace_back([&] {
+      auto tx = store.begin(true);
+      tx->record_login_failure(t, 100);
+      tx->commit();
+    });
+  for (auto& th : threads) th.join();
+  auto tx = store.begin(false);
+  EXPECT_EQ(tx->tenant(t)->failed_logins, 40);
+}
+
+TEST_F(StoreTest, TheDatabaseFileIsReadableByItsOwnerOnly) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "it holds password hashes";
+}
+
+TEST_F(StoreTest, UpsertSaysWhatItDidAndANewAccountingNameDropsTheOldLink) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  AccountRow a;
+  a.kind = AccountKind::Customer;
+  a.account_id = "C1";
+  a.name = "Acme";
+  a.accounting_name = "Acme Ltd";
+  EXPECT_EQ(tx->upsert_account(t, a), UpsertResult::Added);
+  EXPECT_EQ(tx->upsert_account(t, a), UpsertResult::Unchanged);
+  tx->link_account(t, AccountKind::Customer, "C1", "L1", "Acme Ltd", "exact", "");
+  const auto linked = *tx->account(t, AccountKind::Customer, "C1");
+  a.phone = "555";
+  EXPECT_EQ(tx->upsert_account(t, a), UpsertResult::Updated);
+  EXPECT_EQ(tx->account(t, AccountKind::Customer, "C1")->status, "linked") << "contact only";
+  a.accounting_name = "Acme Limited";
+  EXPECT_EQ(tx->upsert_account(t, a), UpsertResult::Updated);
+  const auto after = *tx->account(t, AccountKind::Customer, "C1");
+  EXPECT_EQ(after.status, "pending") << "a new accounting name is reconciled afresh";
+  EXPECT_EQ(after.list_id, "");
+  EXPECT_NE(after.detail.find("Acme Limited"), std::string::npos);
+  EXPECT_GT(after.changed_at, linked.changed_at) << "the API's changed_since sees it";
+}
+
+TEST_F(StoreTest, RunsLeftRunningAreAbandoned) {
+  const auto t = add_tenant("a");
+  auto tx = store.begin(true);
+  const auto run = tx->start_run(t, 100);
+  EXPECT_EQ(tx->abandon_runs(t, 200), 1);
+  EXPECT_EQ(tx->run(run)->outcome, "abandoned");
+  EXPECT_EQ(tx->run(run)->ended_at, 200);
 }
 
 }  // namespace

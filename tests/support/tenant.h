@@ -10,16 +10,19 @@
 
 namespace qblink::test {
 
-// Returns the installation's OwnerID (what a .qwc would carry).
+// Returns the installation's OwnerID (what a .qwc would carry). Tests of other rules seed their
+// tenants with no approval gate (design rule 6); the gate's own tests pass a limit.
 inline std::string seed_tenant(store::Store& store, const std::string& user,
                                const std::string& password,
-                               const std::vector<store::AccountRow>& accounts = {}) {
+                               const std::vector<store::AccountRow>& accounts = {},
+                               int auto_add_limit = store::kUnlimitedAdds) {
   auto tx = store.begin(true);
   store::Tenant t;
   t.username = user;
   t.password_hash = sync::hash_password(password);
   t.file_id = store::make_guid();
   const auto id = tx->add_tenant(t);
+  tx->set_auto_add_limit(id, auto_add_limit);
   for (const auto& a : accounts) tx->upsert_account(id, a);
   auto owner = tx->owner_id();
   tx->commit();
