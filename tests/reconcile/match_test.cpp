@@ -241,5 +241,72 @@ TEST(Match, CandidatesAreCappedAndSortedStrongestFirst) {
   }
 }
 
+TEST(Match, SameEmailIsShownBesideAFoldEqualNamesake) {
+  std::vector<QbEntry> entries = noise();
+  entries.push_back(customer("Russo, Siobhan", "NAMESAKE"));
+  QbEntry business = customer("Russo Electric", "BUSINESS");
+  business.email = "siobhan@russo-electric.example";
+  entries.push_back(business);
+  const Snapshot qb(std::move(entries));
+  Account a = account("a", "Siobhan Russo");
+  a.email = "Siobhan@Russo-Electric.example";
+  const Decision d = decide(AccountKind::Customer, a, qb);
+  EXPECT_EQ(d.reason, Reason::NearMatch);
+  ASSERT_EQ(d.candidates.size(), 2u);
+  EXPECT_EQ(d.candidates[0].list_id, "NAMESAKE");
+  EXPECT_THAT(d.candidates[0].kinds,
+              ::testing::ElementsAre(NearKind::Punctuation, NearKind::WordOrder));
+  EXPECT_EQ(d.candidates[1].list_id, "BUSINESS");
+  EXPECT_THAT(d.candidates[1].evidence, Contains("same email"));
+}
+
+TEST(Match, FreeMailDomainAloneIsNoEvidence) {
+  Account a = account("a", "Kowalski Roofing");
+  a.email = "kowalski.roofing@gmail.com";
+  QbEntry e = customer("Nowak Roofing", "Q");
+  e.email = "nowak@gmail.com";
+  expect_new(a, e);
+}
+
+TEST(Match, ThePhoneComparesTheLastTenDigits) {
+  Account a = account("a", "Dana Whitaker");
+  a.phone = "+1 415-555-0199";
+  QbEntry e = customer("Bayview Property Management", "Q");
+  e.alt_phone = "(415) 555 0199";
+  expect_held(held(a, e), "Q", "same phone");
+}
+
+TEST(Match, TheAccountsOwnNameFieldsCount) {
+  Account a = account("a", "Bayview PM");
+  a.company_name = "Bayview Property Management Ltd";
+  expect_held(held(a, customer("Bayview Property Management", "Q")), "Q", "the app's company name");
+}
+
+TEST(Match, QuickBooksCompanyNameCounts) {
+  QbEntry e = customer("Reyes, Tom", "Q");
+  e.company_name = "Reyes Pool Services Inc";
+  expect_held(held(account("a", "Reyes Pool Services"), e), "Q", "QuickBooks CompanyName");
+}
+
+TEST(Match, AJobIsNotACandidate) {
+  expect_new(account("a", "Kitchen Remodel Ltd"), customer("Carter Electric:Kitchen Remodel", "Q"));
+}
+
+TEST(Match, APathologicalBlockIsSkipped) {
+  // Two thousand entries share "Zeller": no use as a block, so only the other keys can find one.
+  std::vector<QbEntry> entries;
+  for (int i = 0; i < 2000; ++i) {
+    entries.push_back(customer("Zeller Plumbing " + std::to_string(i), "Z" + std::to_string(i)));
+  }
+  entries.push_back(customer("Zeller Roofing Ltd", "R"));
+  const Snapshot qb(std::move(entries));
+  const Decision near = decide(AccountKind::Customer, account("a", "Zeller Roofing"), qb);
+  EXPECT_EQ(near.reason, Reason::NearMatch);  // the fingerprint key still finds it
+  ASSERT_EQ(near.candidates.size(), 1u);
+  EXPECT_EQ(near.candidates[0].list_id, "R");
+  const Decision other = decide(AccountKind::Customer, account("a", "Zeller Fencing"), qb);
+  EXPECT_EQ(other.outcome, Outcome::New);
+}
+
 }  // namespace
 }  // namespace qblink::reconcile
