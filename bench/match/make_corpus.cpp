@@ -297,6 +297,13 @@ const std::vector<std::pair<std::string, std::string>> kAbbrev = {
     {"Street", "St"},          {"Road", "Rd"},
     {"Avenue", "Ave"},         {"Mount", "Mt"},
     {"Department", "Dept"}};
+// Different surnames that are spelled nearly alike (many one edit apart).
+const std::vector<std::pair<std::string, std::string>> kNearSurnames = {
+    {"Hansen", "Hanson"},      {"Meyer", "Meier"},      {"Clark", "Clarke"},
+    {"Reid", "Reed"},          {"Thomson", "Thompson"}, {"Stevens", "Stephens"},
+    {"Peterson", "Patterson"}, {"Nielsen", "Nilsen"},   {"Carlson", "Carlsen"},
+    {"Philips", "Phillips"},   {"Mathews", "Matthews"}, {"Brown", "Browne"},
+    {"Schmidt", "Schmitt"},    {"Jensen", "Jenson"},    {"Anderson", "Andersen"}};
 const std::vector<std::string> kTitles = {"Mr", "Mrs", "Ms", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."};
 const std::vector<std::string> kGeneric = {"Services",    "Supply",      "Group",     "Solutions",
                                            "Enterprises", "Contractors", "Industrial"};
@@ -697,7 +704,21 @@ class Corpus {
 
   void make_lookalikes(int count) {
     for (int n = 0; n < count; ++n) {
-      switch (n % 4) {
+      switch (n % 10 == 9 ? 4 : n % 4) {
+        case 4: {  // another family whose name is spelled nearly the same: the hard case
+          const auto& [x, y] = rng.pick(kNearSurnames);
+          Entity e;
+          e.kind = "business";
+          e.lead = x;
+          e.trade = rng.pick(kTrade);
+          if (!claim(x, e.trade) || !claim(y, e.trade)) {
+            --n;
+            continue;
+          }
+          e.name = x + " " + e.trade;
+          lookalike("near-spelled surname", y + " " + e.trade, e);
+          break;
+        }
         case 0: {  // same surname, another trade
           const Entity e = business("0");
           std::string trade = rng.pick(kTrade);
