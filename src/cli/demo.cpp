@@ -32,7 +32,9 @@ constexpr const char* kCompany = R"json({
     {"name": "Coastal HVAC Services"},
     {"name": "Dunmore Property Management"},
     {"name": "Riverside Flats", "full_name": "Dunmore Property Management:Riverside Flats"},
-    {"name": "Evergreen Landscaping", "is_active": false}
+    {"name": "Evergreen Landscaping", "is_active": false},
+    {"name": "Riverside HVAC LLC"},
+    {"name": "Reyes Pool Services Inc", "phone": "(555) 014-2277", "email": "office@reyespools.com"}
   ],
   "vendors": [
     {"name": "Harbor Supply Co"},
@@ -47,6 +49,8 @@ struct DemoAccount {
   const char* name;
   const char* accounting_name;
   const char* why;  // what the demo expects, shown to the reader
+  const char* phone = "";
+  const char* email = "";
 };
 
 constexpr DemoAccount kAccounts[] = {
@@ -61,14 +65,19 @@ constexpr DemoAccount kAccounts[] = {
     {reconcile::AccountKind::Customer, "C104", "Evergreen Landscaping", "",
      "matches an inactive QuickBooks customer: linked, not added"},
     {reconcile::AccountKind::Customer, "C105", "Greenway Pest Control", "",
-     "genuinely new: added once"},
+     "genuinely new: added once, after approval"},
     {reconcile::AccountKind::Customer, "C106", "Summit Roofing & Gutters", "",
-     "genuinely new: added once"},
+     "genuinely new: added once, after approval"},
+    {reconcile::AccountKind::Customer, "C107", "Riverside HVAC", "",
+     "QuickBooks has it with a legal suffix (LLC): held for review"},
+    {reconcile::AccountKind::Customer, "C108", "Tom Reyes", "",
+     "another name, same phone and email as a QuickBooks customer: held", "555-014-2277",
+     "Office@ReyesPools.com"},
     {reconcile::AccountKind::Supplier, "S200", "Harbor Supply Co", "", "supplier, exact: linked"},
     {reconcile::AccountKind::Supplier, "S201", "Metro Pipe and Fittings", "",
      "supplier, & vs and: held for review"},
     {reconcile::AccountKind::Supplier, "S202", "Northwind Tools", "",
-     "supplier, genuinely new: added once"},
+     "supplier, genuinely new: added once, after approval"},
 };
 
 void section(const std::string& title) { std::cout << "\n== " << title << " ==\n"; }
@@ -125,6 +134,8 @@ void add_demo_command(CLI::App& app, Context&) {
         row.account_id = a.id;
         row.name = a.name;
         row.accounting_name = a.accounting_name;
+        row.phone = a.phone;
+        row.email = a.email;
         tx->upsert_account(id, row);
         std::cout << "  " << cell(std::string(reconcile::to_string(a.kind)), 8) << " " << a.id
                   << "  " << cell(std::string("\"") + a.name + "\"", 28) << " " << a.why << "\n";
@@ -173,9 +184,19 @@ void add_demo_command(CLI::App& app, Context&) {
     run_cli(db, {"log", user});
     run_cli(db, {"log", user, "--run", "1"});
 
-    section("7. A second run adds nothing");
+    section("7. The first adds wait for approval");
+    std::cout << "  A tenant's first adds (and any run adding more than its limit, default 25)\n"
+                 "  are proposed, not sent: a careless import cannot flood the company file.\n";
+    run_cli(db, {"adds", user});
+    run_cli(db, {"adds", "approve", user, "--all"});
+
+    section("8. The next run sends the approved adds, once");
     const auto second = wc.run_session();
     std::cout << "  Web Connector shows: " << second.close_message << "\n";
+
+    section("9. A third run adds nothing");
+    const auto third = wc.run_session();
+    std::cout << "  Web Connector shows: " << third.close_message << "\n";
     run_cli(db, {"log", user});
 
     server.stop();
@@ -186,7 +207,7 @@ void add_demo_command(CLI::App& app, Context&) {
     } else {
       fs::remove_all(dir);
     }
-    if (!first.ok || !second.ok) throw Error("the demo's simulated sync failed");
+    if (!first.ok || !second.ok || !third.ok) throw Error("the demo's simulated sync failed");
   });
 }
 
