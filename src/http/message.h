@@ -1,8 +1,11 @@
 #pragma once
 // Plain request/response values: the only thing the HTTP layer hands to the rest of qblink,
 // so no other layer includes Beast.
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,5 +32,22 @@ struct Response {
 
 // Called on a worker thread (never an I/O thread); may block on the database.
 using Handler = std::function<Response(const Request&)>;
+
+// Called on an I/O thread before the request goes to the worker pool: answers the routes that
+// must not wait behind busy workers (health checks). It must never block; nullopt = not ours.
+using InlineHandler = std::function<std::optional<Response>(const Request&)>;
+
+// Called on a worker thread with the request head (body empty) and the first bytes of a large
+// body, before the rest is read. A Response refuses the request: it is sent and the connection
+// closes without reading the rest. nullopt lets the body be read as usual.
+using BodyPrefixCheck =
+    std::function<std::optional<Response>(const Request& head, std::string_view prefix)>;
+
+// Everything the server calls. Only `handler` is required.
+struct Endpoint {
+  Handler handler;
+  InlineHandler inline_handler;
+  BodyPrefixCheck body_prefix_check;
+};
 
 }  // namespace qblink::http

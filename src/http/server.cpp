@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +29,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -49,6 +51,12 @@ constexpr std::chrono::seconds kLinger{1};
 constexpr std::chrono::seconds kTlsShutdown{2};
 // Back-off after an accept error such as EMFILE, so the loop does not spin.
 constexpr std::chrono::milliseconds kAcceptRetry{100};
+// TLS 1.2 suites: forward secret (ECDHE) with an AEAD cipher only. TLS 1.3 suites are all AEAD
+// and forward secret; OpenSSL's defaults stay for them.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 std::string endpoint_text(const std::string& host, unsigned short port) {
   const bool v6 = host.find(':') != std::string::npos;
@@ -72,9 +80,10 @@ Response plain_text(unsigned status, std::string body) {
 }
 
 // Runs the application's handler; nothing it throws may reach a worker thread's loop.
-Response run_handler(const Handler& handler, const Request& request) {
+template <class F>
+Response run_guarded(const F& call, const Request& request) {
   try {
-    Response r = handler(request);
+    Response r = call();
     if (r.status < 200 || r.status > 599) {
       spdlog::error("http: handler for {} {} returned invalid status {}", request.method,
                     request.target, r.status);
@@ -88,6 +97,25 @@ Response run_handler(const Handler& handler, const Request& request) {
                   request.target);
   }
   return plain_text(500, "internal server error\n");
+}
+
+Response run_handler(const Handler& handler, const Request& request) {
+  return run_guarded([&] { return handler(request); }, request);
+}
+
+// An inline or prefix hook: nullopt passes the request on.
+template <class Hook, class... Args>
+std::optional<Response> run_hook(const Hook& hook, const Request& request, Args&&... args) {
+  if (!hook) return std::nullopt;
+  std::optional<Response> answer;
+  Response r = run_guarded(
+      [&]() -> Response {
+        answer = hook(request, std::forward<Args>(args)...);
+        return answer ? *answer : Response{};
+      },
+      request);
+  if (!answer) return std::nullopt;
+  return r;  // the hook's answer, or a 500 if it threw or gave an invalid status
 }
 
 // A malformed request earns a 400; a peer that went away mid-message only a close.
@@ -111,10 +139,45 @@ struct Shared {
   using Registration = std::list<std::weak_ptr<Connection>>::iterator;
 
   ServerOptions options;
-  Handler handler;
+  Endpoint endpoint;
   net::thread_pool* pool = nullptr;  // set by start() before the first accept
   std::optional<ssl::context> tls;
-  std::atomic<std::size_t> active{0};  // connections counted against max_connections
+
+  std::mutex admit_mu;     // guards active and per_ip
+  std::size_t active = 0;  // connections counted against max_connections
+  std::unordered_map<std::string, std::size_t> per_ip;
+  std::atomic<std::size_t> body_bytes{0};  // reserved by requests against body_budget
+
+  // Counts a new connection from `ip` unless a cap is reached; false: close it at once.
+  bool admit(const std::string& ip) {
+    std::lock_guard lock(admit_mu);
+    if (active >= options.max_connections) return false;
+    auto& n = per_ip[ip];
+    if (n >= options.max_connections_per_ip) return false;
+    ++n;
+    ++active;
+    return true;
+  }
+
+  void leave(const std::string& ip) {
+    std::lock_guard lock(admit_mu);
+    --active;
+    if (const auto it = per_ip.find(ip); it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
+
+  std::size_t budget() const {
+    return options.body_budget ? options.body_budget : 4 * options.body_limit;
+  }
+
+  // Reserves `n` body bytes; false when that would exceed the budget.
+  bool reserve(std::size_t n) {
+    auto current = body_bytes.load();
+    do {
+      if (n > budget() || current > budget() - n) return false;
+    } while (!body_bytes.compare_exchange_weak(current, current + n));
+    return true;
+  }
+  void release(std::size_t n) { body_bytes -= n; }
 
   std::mutex mu;  // guards live and stopping
   std::condition_variable drained;
@@ -147,19 +210,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   enum class Phase { fresh, handshake, idle, header, body, handling, writing, closing, closed };
 
  public:
-  // `reject`: over the connection cap; answer 503 without reading a request.
+  // The connection was admitted (Shared::admit) for `ip`; the session releases it.
   template <class... StreamArgs>
-  Session(Shared& shared, std::string remote, bool reject, StreamArgs&&... stream_args)
+  Session(Shared& shared, std::string remote, std::string ip, StreamArgs&&... stream_args)
       : shared_(shared),
         stream_(std::forward<StreamArgs>(stream_args)...),
         remote_(std::move(remote)),
-        reject_(reject) {
-    if (!reject_) ++shared_.active;
-  }
+        ip_(std::move(ip)) {}
 
   ~Session() override {
     if (registered_) shared_.remove(registration_);
-    if (!reject_) --shared_.active;
+    release_budget();
+    shared_.leave(ip_);
   }
 
   Session(const Session&) = delete;
@@ -188,7 +250,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (stopping_) return close_now();
     if constexpr (kTls) {
       phase_ = Phase::handshake;
-      lowest().expires_after(opts().header_timeout);
+      lowest().expires_after(opts().handshake_timeout);
       stream_.async_handshake(
           ssl::stream_base::server,
           beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
@@ -205,14 +267,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     after_connect();
   }
 
-  void after_connect() {
-    if (reject_) {
-      spdlog::warn("http: refusing {}: {} connections open (the cap)", remote_,
-                   opts().max_connections);
-      return send_error(503, "server busy: too many open connections, retry later\n");
-    }
-    read_header();
-  }
+  void after_connect() { read_header(); }
 
   void on_shutdown() {
     stopping_ = true;
@@ -269,6 +324,23 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (ec) return on_read_error(ec);
     phase_ = Phase::body;
     const auto& req = parser_->get();
+    if (!parser_->is_done()) {
+      // Hold the body's bytes against the global budget before reading (or inviting) it: many
+      // large bodies at once must not exhaust memory. A chunked body may grow to body_limit.
+      const auto length = parser_->content_length();
+      const std::size_t want =
+          length ? static_cast<std::size_t>(*length) : opts().body_limit;  // over-limit: 413 below
+      if (want <= opts().body_limit) {
+        if (!shared_.reserve(want)) {
+          spdlog::warn("http: refusing {} bytes from {}: {} body bytes in flight (the budget)",
+                       want, remote_, shared_.body_bytes.load());
+          return send_error(503, "server busy: too many large requests in flight, retry later\n");
+        }
+        reserved_ = want;
+      }
+      const bool large = !length || *length > opts().body_prefix_threshold;
+      check_prefix_ = large && static_cast<bool>(shared_.endpoint.body_prefix_check);
+    }
     if (req.version() >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue") &&
         !parser_->is_done()) {
       // .NET clients (the Web Connector) send Expect: 100-continue and wait for this interim
@@ -288,10 +360,96 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     read_body();
   }
 
+  // The body is read piece by piece: it must arrive within body_timeout, keep up the minimum
+  // rate, and a large one is shown to the prefix check before the rest is read.
   void read_body() {
-    lowest().expires_after(opts().body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
+    const auto now = std::chrono::steady_clock::now();
+    body_deadline_ = now + opts().body_timeout;
+    window_start_ = now;
+    window_bytes_ = 0;
+    read_body_some();
+  }
+
+  void read_body_some() {
+    if (parser_->is_done()) return on_body({}, 0);
+    lowest().expires_at(std::min(window_start_ + opts().min_body_window, body_deadline_));
+    bhttp::async_read_some(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_body_some, this->shared_from_this()));
+  }
+
+  void on_body_some(error_code ec, std::size_t n) {
+    if (ec == beast::error::timeout) {
+      spdlog::info("http: closing {}: request body {} ({} bytes received)", remote_,
+                   std::chrono::steady_clock::now() >= body_deadline_
+                       ? "took longer than the body timeout"
+                       : "arrives slower than the minimum rate",
+                   parser_->get().body().size());
+      return close_now();
+    }
+    if (ec) return on_read_error(ec);
+    window_bytes_ += n;
+    if (window_bytes_ >= opts().min_body_bytes) {  // this window's quota is met: start the next
+      window_start_ = std::chrono::steady_clock::now();
+      window_bytes_ = 0;
+    }
+    if (parser_->is_done()) return on_body({}, 0);
+    if (check_prefix_) {
+      const auto& body = parser_->get().body();
+      const bool chunked = !parser_->content_length();
+      if (body.size() >= (chunked ? opts().body_prefix_threshold : opts().body_prefix_bytes)) {
+        check_prefix_ = false;
+        return run_prefix_check();
+      }
+    }
+    read_body_some();
+  }
+
+  // Shows the head and the first bytes of the body to the endpoint's check, on the worker pool
+  // (it may read the database); goes on reading, or sends its refusal and closes.
+  void run_prefix_check() {
+    phase_ = Phase::handling;
+    const auto& msg = parser_->get();
+    Request head = make_request(msg);
+    const auto& body = msg.body();
+    std::string prefix = body.substr(0, std::max(opts().body_prefix_bytes, std::size_t{1}));
+    net::post(*shared_.pool, [self = this->shared_from_this(), head = std::move(head),
+                              prefix = std::move(prefix)] {
+      auto refusal =
+          run_hook(self->shared_.endpoint.body_prefix_check, head, std::string_view(prefix));
+      net::post(self->stream_.get_executor(), [self, refusal = std::move(refusal)]() mutable {
+        self->after_prefix_check(std::move(refusal));
+      });
+    });
+  }
+
+  void after_prefix_check(std::optional<Response> refusal) {
+    if (refusal) {
+      spdlog::info("http: refused {} from {} after the first bytes of its body: {}",
+                   std::string(parser_->get().target()), remote_, refusal->status);
+      keep_alive_ = false;
+      version_ = parser_->get().version();
+      parser_.reset();  // drops the part of the body read so far
+      release_budget();
+      return respond(*refusal, true);
+    }
+    if (stopping_) return close_now();
+    phase_ = Phase::body;
+    read_body_some();
+  }
+
+  Request make_request(const bhttp::request<bhttp::string_body>& msg) const {
+    Request request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    request.soap_action = unquote(msg[bhttp::field::soapaction]);
+    request.content_type = std::string(msg[bhttp::field::content_type]);
+    request.remote = remote_;
+    return request;
+  }
+
+  void release_budget() {
+    if (reserved_) shared_.release(std::exchange(reserved_, 0));
   }
 
   void on_read_error(const error_code& ec) {
@@ -320,23 +478,28 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
 
-    Request request;
-    request.method = std::string(msg.method_string());
-    request.target = std::string(msg.target());
-    request.soap_action = unquote(msg[bhttp::field::soapaction]);
-    request.content_type = std::string(msg[bhttp::field::content_type]);
+    Request request = make_request(msg);
     request.body = std::move(msg.body());
-    request.remote = remote_;
+
+    // Health checks must answer while every worker is busy: they run here and never block.
+    if (auto answer = run_hook(shared_.endpoint.inline_handler, request)) {
+      release_budget();
+      return respond(*answer);
+    }
 
     // The handler may block on the database or hash a password: keep it off the I/O threads.
-    net::post(*shared_.pool, [self = this->shared_from_this(), request = std::move(request)] {
-      Response response = run_handler(self->shared_.handler, request);
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->respond(response); });
-    });
+    net::post(
+        *shared_.pool, [self = this->shared_from_this(), request = std::move(request)]() mutable {
+          Response response = run_handler(self->shared_.endpoint.handler, request);
+          { const Request done = std::move(request); }  // the body is freed before its budget is
+          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+            self->release_budget();
+            self->respond(response);
+          });
+        });
   }
 
-  void respond(const Response& r) {
+  void respond(const Response& r, bool close_after = false) {
     try {
       res_ = {};
       res_.version(version_);
@@ -353,7 +516,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       }
       res_.set(bhttp::field::content_type, r.content_type);
       res_.body() = r.body;
-      res_.keep_alive(keep_alive_ && !stopping_);
+      res_.keep_alive(keep_alive_ && !stopping_ && !close_after);
       res_.prepare_payload();
     } catch (const std::exception& e) {
       // E.g. a body on a 204: the handler's answer cannot be sent as given.
@@ -366,7 +529,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       res_.keep_alive(false);
       res_.prepare_payload();
     }
-    write(!res_.keep_alive(), false);
+    write(!res_.keep_alive(), close_after);
   }
 
   // An answer after which the connection closes (the request may be unread).
@@ -436,7 +599,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   Shared& shared_;
   Stream stream_;
   std::string remote_;
-  bool reject_;
+  std::string ip_;
   bool registered_ = false;
   Shared::Registration registration_;
 
@@ -444,6 +607,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool stopping_ = false;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+  std::size_t reserved_ = 0;  // body bytes held against the budget
+  bool check_prefix_ = false;
+  std::chrono::steady_clock::time_point body_deadline_;
+  std::chrono::steady_clock::time_point window_start_;
+  std::size_t window_bytes_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
@@ -466,6 +634,10 @@ ssl::context make_tls_context(const std::string& cert, const std::string& key) {
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                   ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  // No CBC (Lucky13-style padding oracles), no SHA-1 MACs, no static-RSA key exchange.
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Ciphers) != 1)
+    throw ConfigError("this OpenSSL has none of the TLS 1.2 cipher suites qblink allows");
+  SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
   error_code ec;
   ctx.use_certificate_chain_file(cert, ec);
   if (ec) {
@@ -514,6 +686,7 @@ struct Server::Impl {
   std::optional<net::thread_pool> pool;
   std::vector<std::thread> io_threads;
   unsigned short port = 0;  // kept: the acceptor is closed after stop()
+  std::size_t refused = 0;  // connections closed over a cap (acceptor strand only)
 
   std::mutex state_mu;  // guards the flags below and signals
   std::condition_variable state_cv;
@@ -523,9 +696,9 @@ struct Server::Impl {
   bool stopped = false;
   std::mutex stop_mu;  // serializes stop(): a second caller waits for the first to finish
 
-  Impl(ServerOptions options, Handler handler) {
+  Impl(ServerOptions options, Endpoint endpoint) {
     shared.options = std::move(options);
-    shared.handler = std::move(handler);
+    shared.endpoint = std::move(endpoint);
   }
 
   void do_accept() {
@@ -549,17 +722,45 @@ struct Server::Impl {
     // delayed ACKs with Nagle on.
     socket.set_option(tcp::no_delay(true), opt_ec);
     std::string remote = "?";
+    std::string ip = "?";
     if (const auto ep = socket.remote_endpoint(opt_ec); !opt_ec) {
-      remote = endpoint_text(ep.address().to_string(), ep.port());
+      ip = ep.address().to_string();
+      remote = endpoint_text(ip, ep.port());
     }
-    const bool reject = shared.active.load() >= shared.options.max_connections;
-    if (shared.tls) {
-      launch(std::make_shared<TlsSession>(shared, std::move(remote), reject, std::move(socket),
-                                          *shared.tls));
+    if (!shared.admit(ip)) {
+      refuse(socket, remote);
+    } else if (shared.tls) {
+      launch(std::make_shared<TlsSession>(shared, std::move(remote), std::move(ip),
+                                          std::move(socket), *shared.tls));
     } else {
-      launch(std::make_shared<PlainSession>(shared, std::move(remote), reject, std::move(socket)));
+      launch(std::make_shared<PlainSession>(shared, std::move(remote), std::move(ip),
+                                            std::move(socket)));
     }
     do_accept();
+  }
+
+  // Over a connection cap: close at once, so that a flood of bare connects holds no file handle
+  // and costs no handshake. Plain HTTP gets a best-effort 503 first (one non-blocking send).
+  void refuse(tcp::socket& socket, const std::string& remote) {
+    ++refused;
+    if (refused % 100 == 1) {
+      spdlog::warn(
+          "http: refusing {}: connection cap reached ({} in all or {} per address; {} "
+          "refused so far)",
+          remote, shared.options.max_connections, shared.options.max_connections_per_ip, refused);
+    }
+    if (!shared.tls) {
+      static constexpr std::string_view busy =
+          "HTTP/1.1 503 Service Unavailable\r\nServer: qblink\r\nContent-Type: text/plain; "
+          "charset=utf-8\r\nContent-Length: 52\r\nConnection: close\r\n\r\nserver busy: too "
+          "many open connections, retry later\n";
+      [[maybe_unused]] const auto sent =
+          ::send(socket.native_handle(), busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    error_code ignored;
+    socket.close(ignored);
   }
 
   template <class S>
@@ -584,9 +785,12 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {
+    : Server(std::move(options), Endpoint{std::move(handler), {}, {}}) {}
+
+Server::Server(ServerOptions options, Endpoint endpoint)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(endpoint))) {
   auto& o = impl_->shared.options;
-  if (!impl_->shared.handler) throw ConfigError("the HTTP server needs a request handler");
+  if (!impl_->shared.endpoint.handler) throw ConfigError("the HTTP server needs a request handler");
   if (o.tls_cert.has_value() != o.tls_key.has_value()) {
     throw ConfigError("--tls-cert and --tls-key must be given together");
   }
@@ -600,13 +804,13 @@ Server::Server(ServerOptions options, Handler handler)
   if (o.worker_threads == 0) o.worker_threads = 1;
   if (tls) impl_->shared.tls.emplace(make_tls_context(*o.tls_cert, *o.tls_key));
 
-  const auto endpoint = resolve_listen(impl_->ioc, o.host, o.port);
-  const std::string where = endpoint_text(endpoint.address().to_string(), o.port);
+  const auto listen_at = resolve_listen(impl_->ioc, o.host, o.port);
+  const std::string where = endpoint_text(listen_at.address().to_string(), o.port);
   auto& acceptor = impl_->acceptor;
   error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
+  acceptor.open(listen_at.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.bind(listen_at, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw ConfigError("cannot listen on " + where + ": " + ec.message());
   impl_->port = acceptor.local_endpoint().port();

@@ -1,6 +1,7 @@
 #pragma once
-// The Beast listener: HTTP or HTTPS, Expect: 100-continue, limits, timeouts, a connection cap,
-// and a worker pool that runs the handler off the I/O threads.
+// The Beast listener: HTTP or HTTPS, Expect: 100-continue, limits, timeouts, connection caps
+// (global and per client address), a budget of body bytes in flight, and a worker pool that runs
+// the handler off the I/O threads (inline routes excepted).
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -17,14 +18,31 @@ struct ServerOptions {
   unsigned short port = 8080;           // 0 = any free port (tests)
   std::optional<std::string> tls_cert;  // PEM chain; with tls_key enables HTTPS
   std::optional<std::string> tls_key;
-  bool allow_http = false;              // plain HTTP on a non-loopback address (TLS proxy in front)
-  std::size_t body_limit = 256u << 20;  // a CustomerQuery response can be tens of MB
+  bool allow_http = false;  // plain HTTP on a non-loopback address (TLS proxy in front)
+  // Largest request body. A 500-customer page of escaped qbXML is under 1 MB; 32 MB leaves
+  // room for pages of records with long notes and custom fields (docs/SECURITY.md).
+  std::size_t body_limit = 32u << 20;
+  // Bytes of request bodies being read or handled at once, over all connections (0: four times
+  // body_limit). A request whose Content-Length does not fit gets 503 before its body is read.
+  std::size_t body_budget = 0;
+  // A body larger than this goes to Endpoint::body_prefix_check once its first
+  // body_prefix_bytes have arrived, before the rest is read.
+  std::size_t body_prefix_threshold = 64u << 10;
+  std::size_t body_prefix_bytes = 16u << 10;
   std::size_t header_limit = 16u << 10;
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake of a new connection
   std::chrono::milliseconds header_timeout{30'000};
-  std::chrono::milliseconds body_timeout{300'000};
+  std::chrono::milliseconds body_timeout{300'000};  // the whole body, however fast it comes
+  // And the body must keep moving: at least min_body_bytes in every min_body_window, else the
+  // connection is closed (a client trickling bytes holds a socket and a buffer for nothing).
+  std::size_t min_body_bytes = 16u << 10;
+  std::chrono::milliseconds min_body_window{10'000};
   std::chrono::milliseconds idle_timeout{120'000};  // keep-alive connection with no request
   std::chrono::milliseconds stop_timeout{10'000};   // stop(): how long in-flight requests may run
-  std::size_t max_connections = 512;                // more are answered 503 and closed
+  // Connections over either cap are closed at once (plain HTTP: after a best-effort 503 line;
+  // TLS: before any handshake), so they cost neither a file handle for long nor CPU.
+  std::size_t max_connections = 512;
+  std::size_t max_connections_per_ip = 64;
   unsigned io_threads = 1;
   unsigned worker_threads = 4;
 };
@@ -42,6 +60,8 @@ class Server {
  public:
   // Binds and listens at once (so port() is known); throws ConfigError.
   Server(ServerOptions options, Handler handler);
+  // The same with inline routes and a body prefix check (see Endpoint).
+  Server(ServerOptions options, Endpoint endpoint);
   ~Server();  // stop() + join
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

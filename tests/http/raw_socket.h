@@ -209,11 +209,16 @@ class RawListener {
 // (TLS1_VERSION ...). Returns "" on success, else OpenSSL's reason. The client runs at security
 // level 0 so that OpenSSL 3 itself is willing to offer TLS 1.0/1.1: a refusal then comes from the
 // server.
+// `ciphers`: the TLS 1.2 suites to offer (OpenSSL names), or OpenSSL's whole default list.
 inline std::string tls_handshake(unsigned short port, int min_version, int max_version,
-                                 std::string* negotiated = nullptr) {
+                                 std::string* negotiated = nullptr,
+                                 const char* ciphers = "DEFAULT:@SECLEVEL=0") {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_security_level(ctx, 0);
-  SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+  if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
+    SSL_CTX_free(ctx);
+    return std::string("client cannot offer ") + ciphers;
+  }
   SSL_CTX_set_min_proto_version(ctx, min_version);
   SSL_CTX_set_max_proto_version(ctx, max_version);
   Fd fd = connect_loopback(port);

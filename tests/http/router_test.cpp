@@ -68,5 +68,29 @@ TEST(RouterTest, HandlerKeepsTheRoutesItWasMadeWith) {
   EXPECT_EQ(router.handler()(request("GET", "/b")).body, "b");
 }
 
+TEST(RouterTest, InlineHandlerAnswersOnlyTheInlineRoutes) {
+  Router router;
+  router.route("POST", "/qbwc", answer("soap")).route_inline("GET", "/health", answer("ok"));
+  const auto fast = router.inline_handler();
+  ASSERT_TRUE(fast);
+  const auto health = fast(request("GET", "/health?probe=1"));
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->body, "ok");
+  EXPECT_FALSE(fast(request("POST", "/qbwc")));
+  EXPECT_FALSE(fast(request("POST", "/health")));  // the worker-side handler answers 405
+  const auto all = router.handler();
+  EXPECT_EQ(all(request("GET", "/health")).body, "ok");
+  const auto wrong = all(request("POST", "/health"));
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(header(wrong, "Allow"), "GET");
+}
+
+TEST(RouterTest, NoInlineRoutesMeansNoInlineHandler) {
+  Router router;
+  router.route("GET", "/a", answer("a"));
+  EXPECT_FALSE(router.inline_handler());
+  EXPECT_TRUE(router.endpoint().handler);
+}
+
 }  // namespace
 }  // namespace qblink::http
