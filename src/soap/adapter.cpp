@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <optional>
 #include <pugixml.hpp>
-#include <sstream>
 
 #include "soapQBWebConnectorSvcSoapService.h"
 #include "sync/service.h"
@@ -57,7 +58,8 @@ class Adapter final : public QBWebConnectorSvcSoapService {
                          _qbw__receiveResponseXMLResponse& rs) override {
     sync::ReceiveResponseArgs a;
     a.ticket = str(rq->ticket);
-    a.response = str(rq->response);
+    // The qbXML can be tens of MB: move it out (the context frees only the empty shell).
+    if (rq->response) a.response = std::move(*rq->response);
     a.hresult = str(rq->hresult);
     a.message = str(rq->message);
     rs.receiveResponseXMLResult = service_.receive_response_xml(a);
@@ -117,6 +119,82 @@ bool has_doctype(std::string_view body) {
   return false;
 }
 
+// One linear pass over the bytes, before gSOAP sees them: gSOAP's attribute handling is
+// quadratic (100,000 attributes on one element kept a worker busy for minutes) and its nesting
+// is bounded only at 10,000 levels. Counts start tags, attributes ('=' outside quotes) and open
+// elements; comments, CDATA, processing instructions and declarations are skipped. A document
+// malformed in a way this pass cannot follow is left to the parsers, which refuse it.
+std::optional<std::string> exceeds_limits(std::string_view b, const XmlLimits& limits) {
+  std::size_t depth = 0, elements = 0, attributes = 0;
+  const auto skip_to = [&](std::size_t from, std::string_view end) {
+    const auto e = b.find(end, from);
+    return e == std::string_view::npos ? e : e + end.size();
+  };
+  for (std::size_t i = b.find('<'); i != std::string_view::npos; i = b.find('<', i)) {
+    const auto rest = b.substr(i);
+    if (rest.starts_with("<!--")) {
+      i = skip_to(i + 4, "-->");
+    } else if (rest.starts_with("<![CDATA[")) {
+      i = skip_to(i + 9, "]]>");
+    } else if (rest.starts_with("<?")) {
+      i = skip_to(i + 2, "?>");
+    } else if (rest.starts_with("<!")) {
+      i = skip_to(i + 2, ">");
+    } else if (rest.starts_with("</")) {
+      if (depth > 0) --depth;
+      i = skip_to(i + 2, ">");
+    } else {
+      if (++elements > limits.max_elements)
+        return "more than " + std::to_string(limits.max_elements) + " elements";
+      std::size_t here = 0;
+      char quote = 0;
+      std::size_t j = i + 1;
+      for (; j < b.size(); ++j) {
+        const char c = b[j];
+        if (quote) {
+          if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+          quote = c;
+        } else if (c == '=') {
+          if (++here > limits.max_attributes)
+            return "more than " + std::to_string(limits.max_attributes) +
+                   " attributes on one element";
+          if (++attributes > limits.max_total_attributes)
+            return "more than " + std::to_string(limits.max_total_attributes) + " attributes";
+        } else if (c == '>') {
+          break;
+        }
+      }
+      if (j == b.size()) return std::nullopt;  // unterminated tag: the parser says so
+      if (b[j - 1] != '/' && ++depth > limits.max_depth)
+        return "elements nested deeper than " + std::to_string(limits.max_depth) + " levels";
+      i = j + 1;
+    }
+    if (i == std::string_view::npos) break;
+  }
+  return std::nullopt;
+}
+
+// gSOAP reads the body straight from the caller's buffer and writes into one string: no
+// stream copies of a body that can be tens of MB.
+struct Io {
+  std::string_view in;
+  std::string out;
+};
+
+size_t read_body(struct soap* soap, char* buf, size_t len) {
+  auto& io = *static_cast<Io*>(soap->user);
+  const auto n = std::min(len, io.in.size());
+  std::memcpy(buf, io.in.data(), n);
+  io.in.remove_prefix(n);
+  return n;
+}
+
+int write_answer(struct soap* soap, const char* buf, size_t len) {
+  static_cast<Io*>(soap->user)->out.append(buf, len);
+  return SOAP_OK;
+}
+
 bool starts_like_xml(std::string_view body) {
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   const auto pos = body.find_first_not_of(" \t\r\n");
@@ -129,23 +207,51 @@ SoapResult plain(unsigned status, std::string text) {
 
 }  // namespace
 
-SoapResult handle(sync::Service& service, std::string_view body, std::size_t max_length) {
+std::optional<std::string> leading_ticket(std::string_view prefix) {
+  for (auto i = prefix.find('<'); i != std::string_view::npos; i = prefix.find('<', i + 1)) {
+    auto end = prefix.find_first_of(" \t\r\n/>", i + 1);
+    if (end == std::string_view::npos) return std::nullopt;
+    auto name = prefix.substr(i + 1, end - i - 1);
+    if (const auto colon = name.find(':'); colon != std::string_view::npos)
+      name.remove_prefix(colon + 1);
+    if (name != "ticket" && name != "wcTicket") continue;
+    const auto open_end = prefix.find('>', end);
+    if (open_end == std::string_view::npos || prefix[open_end - 1] == '/') return std::nullopt;
+    const auto close = prefix.find('<', open_end + 1);
+    if (close == std::string_view::npos) return std::nullopt;
+    auto text = prefix.substr(open_end + 1, close - open_end - 1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+      text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+      text.remove_suffix(1);
+    return std::string(text);
+  }
+  return std::nullopt;
+}
+
+SoapResult handle(sync::Service& service, std::string_view body, std::size_t max_length,
+                  const XmlLimits& limits) {
   if (body.empty()) return plain(400, "empty request body: expected a SOAP envelope");
   if (!starts_like_xml(body))
     return plain(400, "request body is not XML: expected a SOAP envelope");
   if (has_doctype(body)) return plain(400, "DOCTYPE is not allowed in a SOAP request");
+  if (const auto over = exceeds_limits(body, limits)) {
+    spdlog::warn("SOAP request refused before parsing: {}", *over);
+    return plain(400, "SOAP request refused: " + *over);
+  }
 
   const soap_mode mode = SOAP_ENC_PLAIN | SOAP_C_UTFSTRING;
   Adapter svc(mode, service);
-  std::istringstream in{std::string(body)};
-  std::ostringstream out;
-  svc.soap->is = &in;
-  svc.soap->os = &out;
+  Io io{body, {}};
+  svc.soap->user = &io;
+  svc.soap->frecv = read_body;
+  svc.soap->fsend = write_answer;
   svc.soap->recv_maxlength = max_length;
+  svc.soap->maxlevel = static_cast<unsigned>(limits.max_depth) + 1;
   const int rc = svc.serve();
   SoapResult result;
   if (rc == SOAP_OK) {
-    result.body = out.str();
+    result.body = std::move(io.out);
   } else {
     // Tell a malformed document (the client's fault, 400) from a well-formed unknown call (SOAP
     // fault, 500). Only failures pay for this second parse.
@@ -157,13 +263,8 @@ SoapResult handle(sync::Service& service, std::string_view body, std::size_t max
                             parsed.description() + " at offset " + std::to_string(parsed.offset));
     }
     result.http_status = 500;
-    result.body = out.str();
-    if (result.body.empty()) {
-      std::ostringstream fault;
-      svc.soap->os = &fault;
-      ::soap_send_fault(svc.soap);
-      result.body = fault.str();
-    }
+    if (io.out.empty()) ::soap_send_fault(svc.soap);
+    result.body = std::move(io.out);
     spdlog::warn("SOAP request refused (gSOAP error {})", rc);
   }
   svc.destroy();

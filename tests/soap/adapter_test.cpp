@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
 
 #include "store/guid.h"
@@ -198,6 +199,85 @@ TEST_F(AdapterTest, ServerVersionAnswersOurVersion) {
       handle(service, envelope("<serverVersion xmlns=\"http://developer.intuit.com/\"/>"));
   expect_valid_answer(r, "serverVersion");
   EXPECT_NE(test::element_text(r.body, "serverVersionResult").find("qblink"), std::string::npos);
+}
+
+// One element with `n` attributes: gSOAP's attribute handling is quadratic, so before the
+// pre-pass 10,000 of them kept a worker busy for seconds (100,000: about four minutes).
+std::string many_attributes(std::size_t n) {
+  std::string attrs;
+  for (std::size_t i = 0; i < n; ++i) attrs += " a" + std::to_string(i) + "=\"v\"";
+  return "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+         "<serverVersion xmlns=\"http://developer.intuit.com/\"" +
+         attrs + "/></soap:Body></soap:Envelope>";
+}
+
+TEST_F(AdapterTest, ManyAttributesAreRefusedBeforeGsoapParses) {
+  const auto body = many_attributes(20'000);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = handle(service, body);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(r.http_status, 400u);
+  EXPECT_NE(r.body.find("attributes"), std::string::npos) << r.body;
+}
+
+TEST_F(AdapterTest, TooManyAttributesInAllAreRefused) {
+  std::string inner;
+  for (int i = 0; i < 100; ++i) {
+    inner += "<x";
+    for (int a = 0; a < 20; ++a) inner += " a" + std::to_string(a) + "='1'";
+    inner += "/>";
+  }
+  const auto r = handle(service, envelope(inner));
+  EXPECT_EQ(r.http_status, 400u);
+  EXPECT_NE(r.body.find("1024 attributes"), std::string::npos) << r.body;
+}
+
+TEST_F(AdapterTest, MillionLevelNestingIsRefusedFast) {
+  std::string deep;
+  deep.reserve(7'000'010);
+  for (int i = 0; i < 1'000'000; ++i) deep += "<a>";
+  for (int i = 0; i < 1'000'000; ++i) deep += "</a>";
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = handle(service, deep);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(r.http_status, 400u);
+  EXPECT_NE(r.body.find("nested deeper"), std::string::npos) << r.body;
+}
+
+TEST_F(AdapterTest, TooManyElementsAreRefused) {
+  std::string inner;
+  for (int i = 0; i < 10'001; ++i) inner += "<e/>";
+  const auto r = handle(service, envelope(inner));
+  EXPECT_EQ(r.http_status, 400u);
+  EXPECT_NE(r.body.find("elements"), std::string::npos) << r.body;
+}
+
+TEST_F(AdapterTest, ThePrePassIgnoresQuotedTextCommentsAndCdata) {
+  // '=' and '>' inside values, comments and CDATA are neither attributes nor tags.
+  XmlLimits tight;
+  tight.max_attributes = 2;
+  tight.max_depth = 5;
+  const auto body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><!-- <a b=1 c=2 d=3> -->" +
+                    envelope(
+                        "<serverVersion xmlns=\"http://developer.intuit.com/\" "
+                        "q='a=b=c>d'><![CDATA[<x a=1 b=2 c=3><y><z><w>]]></serverVersion>");
+  const auto r = handle(service, body, std::size_t{1} << 20, tight);
+  EXPECT_EQ(r.http_status, 200u) << r.body;
+  tight.max_attributes = 1;
+  EXPECT_EQ(handle(service, body, std::size_t{1} << 20, tight).http_status, 400u);
+}
+
+TEST(LeadingTicketTest, FindsTheFirstTicketWhateverItsPrefix) {
+  EXPECT_EQ(leading_ticket("<soap:Envelope><soap:Body><receiveResponseXML xmlns=\"x\"><ticket>"
+                           "abc123</ticket><response>&lt;QBXML"),
+            "abc123");
+  EXPECT_EQ(leading_ticket("<e><q:ticket xmlns:q='x'>\n  t1 \n</q:ticket>"), "t1");
+  EXPECT_EQ(leading_ticket("<e><interactiveDone><wcTicket>w</wcTicket>"), "w");
+  EXPECT_EQ(leading_ticket("<e><tickets>no</tickets><ticket>yes</ticket>"), "yes");
+  EXPECT_EQ(leading_ticket("<e><ticket/><response>"), std::nullopt);
+  EXPECT_EQ(leading_ticket("<e><ticket>cut off"), std::nullopt);
+  EXPECT_EQ(leading_ticket("<e><authenticate><strUserName>u"), std::nullopt);
+  EXPECT_EQ(leading_ticket(""), std::nullopt);
 }
 
 }  // namespace
