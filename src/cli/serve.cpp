@@ -2,10 +2,13 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+
 #include "cli/commands.h"
 #include "cli/endpoint.h"
 #include "cli/util.h"
 #include "http/server.h"
+#include "store/store.h"
 #include "sync/service.h"
 
 namespace qblink::cli {
@@ -15,11 +18,25 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   std::string tls_cert, tls_key;
   bool allow_http = false;
-  std::size_t body_limit_mb = 256;
+  std::string body_limit_mb = "32";
+  std::string body_budget_mb;  // default: four times the body limit
   unsigned workers = 4;
   std::size_t max_connections = 512;
+  std::size_t max_connections_per_ip = 64;
   int page_size = 500;
 };
+
+// A whole number of megabytes in [1, 4096], as bytes; anything else is a clear error (not a
+// wrapped-around or overflowed size).
+std::size_t megabytes(const std::string& option, const std::string& text) {
+  long long mb = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, mb);
+  if (ec != std::errc() || ptr != end || mb < 1 || mb > 4096) {
+    throw Error(option + " must be a whole number of megabytes from 1 to 4096, got '" + text + "'");
+  }
+  return static_cast<std::size_t>(mb) << 20;
+}
 
 void split_listen(const std::string& listen, std::string& host, unsigned short& port) {
   const auto colon = listen.rfind(':');
@@ -46,9 +63,16 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--tls-key", args->tls_key, "PEM private key");
   cmd->add_flag("--allow-http", args->allow_http,
                 "Plain HTTP on a non-loopback address (only behind a TLS proxy)");
-  cmd->add_option("--body-limit-mb", args->body_limit_mb, "Largest request body (default 256)");
+  cmd->add_option("--body-limit-mb", args->body_limit_mb,
+                  "Largest request body in MB, 1 to 4096 (default 32)");
+  cmd->add_option("--body-budget-mb", args->body_budget_mb,
+                  "Request body bytes in flight over all connections, in MB (default 4 x the "
+                  "body limit); more get 503 before their body is read");
   cmd->add_option("--workers", args->workers, "Worker threads for SOAP and database work");
-  cmd->add_option("--max-connections", args->max_connections, "Concurrent connections cap");
+  cmd->add_option("--max-connections", args->max_connections,
+                  "Concurrent connections cap (default 512)");
+  cmd->add_option("--max-connections-per-ip", args->max_connections_per_ip,
+                  "Concurrent connections cap per client address (default 64)");
   cmd->add_option("--page-size", args->page_size, "MaxReturned per QuickBooks query page");
   cmd->callback([args, &ctx] {
     http::ServerOptions o;
@@ -56,18 +80,28 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     if (!args->tls_cert.empty()) o.tls_cert = args->tls_cert;
     if (!args->tls_key.empty()) o.tls_key = args->tls_key;
     o.allow_http = args->allow_http;
-    o.body_limit = args->body_limit_mb << 20;
+    o.body_limit = megabytes("--body-limit-mb", args->body_limit_mb);
+    o.body_budget = args->body_budget_mb.empty()
+                        ? 4 * o.body_limit
+                        : megabytes("--body-budget-mb", args->body_budget_mb);
+    if (o.body_budget < o.body_limit)
+      throw Error("--body-budget-mb must be at least --body-limit-mb");
     o.worker_threads = std::max(1u, args->workers);
+    if (args->max_connections < 1 || args->max_connections_per_ip < 1)
+      throw Error("--max-connections and --max-connections-per-ip must be at least 1");
     o.max_connections = args->max_connections;
+    o.max_connections_per_ip = args->max_connections_per_ip;
 
     auto store = open_store(ctx.db_path);
     sync::ServiceOptions so;
     so.page_size = std::clamp(args->page_size, 1, 10000);
     sync::Service service(*store, so);
-    const std::size_t limit = o.body_limit;
+    EndpointOptions eo;
+    eo.body_limit = o.body_limit;
+    eo.readiness_check = [&store] { return store->check(); };
 
     try {
-      http::Server server(o, make_endpoint(service, limit));
+      http::Server server(o, make_endpoint(service, eo));
       server.start();
       spdlog::info("qblink serving {}://{}:{}/qbwc (database {})",
                    server.is_tls() ? "https" : "http", o.host, server.port(), ctx.db_path);
