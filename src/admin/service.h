@@ -107,6 +107,11 @@ class Service {
   std::size_t reject_adds(const std::string& user, const std::vector<store::OutboxId>& ids,
                           bool all = false);
 
+  // The app dropped the account's link (API DELETE): the link, review and any waiting add are
+  // cleared; the account is pending and reconciled afresh on the next run. (api_ops.cpp)
+  store::AccountRow unlink(const std::string& user, reconcile::AccountKind kind,
+                           const std::string& account_id);
+
  private:
   std::int64_t now() const;
   void log(store::Tx& tx, const store::Tenant& t, const std::string& kind,

@@ -131,6 +131,19 @@ ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX accounts_by_change ON accounts(tenant_id, changed_at);
 )sql",
+    // 3: API tokens (issue 10), stored as SHA-256 only; tenant_id NULL = an admin token.
+    R"sql(
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX api_tokens_by_tenant ON api_tokens(tenant_id, id);
+CREATE INDEX events_by_tenant_run ON events(tenant_id, run_id, id);
+)sql",
 };
 
 std::int64_t to_int(AccountKind k) { return static_cast<std::int64_t>(k); }
@@ -707,6 +720,98 @@ class SqliteTx final : public Tx {
     s.bind_all(tenant, static_cast<int>(state));
     s.step();
     return s.integer(0);
+  }
+
+  std::int64_t add_api_token(const ApiToken& t) override {
+    auto& s =
+        db_->cached("INSERT INTO api_tokens(tenant_id, name, hash, created_at) VALUES(?,?,?,?)");
+    s.bind_all(std::int64_t{0}, t.name, t.hash, t.created_at);
+    if (t.tenant_id)
+      s.bind(1, *t.tenant_id);
+    else
+      s.bind_null(1);
+    s.run();
+    return db_->last_insert_id();
+  }
+  static ApiToken read_token(Statement& s) {
+    ApiToken t;
+    t.id = s.integer(0);
+    if (!s.is_null(1)) t.tenant_id = s.integer(1);
+    t.name = s.text(2);
+    t.hash = s.text(3);
+    t.created_at = s.integer(4);
+    t.last_used_at = s.integer(5);
+    t.revoked = s.integer(6) != 0;
+    return t;
+  }
+  static constexpr const char* kTokenCols =
+      "SELECT id, tenant_id, name, hash, created_at, last_used_at, revoked FROM api_tokens ";
+  std::optional<ApiToken> api_token_by_hash(const std::string& hash) override {
+    auto& s = db_->cached(std::string(kTokenCols) + "WHERE hash = ?");
+    s.bind_all(hash);
+    if (!s.step()) return std::nullopt;
+    auto t = read_token(s);
+    s.reset();
+    return t;
+  }
+  std::vector<ApiToken> api_tokens(std::optional<TenantId> tenant) override {
+    std::vector<ApiToken> out;
+    if (tenant) {
+      auto& s = db_->cached(std::string(kTokenCols) + "WHERE tenant_id = ? ORDER BY id");
+      s.bind_all(*tenant);
+      while (s.step()) out.push_back(read_token(s));
+    } else {
+      auto& s = db_->cached(std::string(kTokenCols) + "WHERE tenant_id IS NULL ORDER BY id");
+      while (s.step()) out.push_back(read_token(s));
+    }
+    return out;
+  }
+  bool revoke_api_token(std::optional<TenantId> tenant, std::int64_t id) override {
+    if (tenant)
+      db_->cached("UPDATE api_tokens SET revoked = 1 WHERE id = ? AND tenant_id = ?")
+          .bind_all(id, *tenant)
+          .run();
+    else
+      db_->cached("UPDATE api_tokens SET revoked = 1 WHERE id = ? AND tenant_id IS NULL")
+          .bind_all(id)
+          .run();
+    return db_->changes() > 0;
+  }
+  void touch_api_token(std::int64_t id, std::int64_t at) override {
+    db_->cached("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(at, id).run();
+  }
+
+  std::vector<AccountRow> accounts_changed(TenantId tenant, std::int64_t after,
+                                           std::optional<AccountKind> kind,
+                                           const std::string& status, int limit) override {
+    auto& s = db_->cached(std::string(kAccountCols) +
+                          "WHERE tenant_id = ? AND changed_at > ? AND (? < 0 OR kind = ?) AND "
+                          "(? = '' OR status = ?) ORDER BY changed_at LIMIT ?");
+    const std::int64_t k = kind ? to_int(*kind) : -1;
+    s.bind_all(tenant, after, k, k, status, status, limit);
+    std::vector<AccountRow> out;
+    while (s.step()) out.push_back(read_account(s));
+    return out;
+  }
+  std::vector<EventRow> tenant_events(TenantId tenant, RunId run) override {
+    auto& s = db_->cached(
+        "SELECT id, run_id, at, level, kind, account_kind, account_id, message FROM events "
+        "WHERE tenant_id = ? AND run_id = ? ORDER BY id");
+    s.bind_all(tenant, run);
+    std::vector<EventRow> out;
+    while (s.step()) {
+      EventRow e;
+      e.id = s.integer(0);
+      e.run_id = s.integer(1);
+      e.at = s.integer(2);
+      e.level = s.text(3);
+      e.kind = s.text(4);
+      e.account_kind = s.text(5);
+      e.account_id = s.text(6);
+      e.message = s.text(7);
+      out.push_back(std::move(e));
+    }
+    return out;
   }
 
  private:

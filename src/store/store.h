@@ -134,6 +134,16 @@ struct ListMark {
   std::int64_t last_full_at = 0;  // unix seconds of the last complete snapshot (0 = never)
 };
 
+// An API token (issue 10): only its SHA-256 is stored. tenant_id empty = an installation admin
+// token.
+struct ApiToken {
+  std::int64_t id = 0;
+  std::optional<TenantId> tenant_id;
+  std::string name, hash;
+  std::int64_t created_at = 0, last_used_at = 0;
+  bool revoked = false;
+};
+
 class Store;
 
 // A unit of work on one connection. Writes happen inside begin(true)'s transaction, which
@@ -222,6 +232,22 @@ class Tx {
   // The state of the account's newest outbox row, if it has one.
   virtual std::optional<AddState> last_add_state(TenantId tenant, reconcile::AccountKind kind,
                                                  const std::string& account_id) = 0;
+
+  // API tokens (issue 10). `tenant` empty = the installation's admin tokens.
+  virtual std::int64_t add_api_token(const ApiToken& token) = 0;
+  virtual std::optional<ApiToken> api_token_by_hash(const std::string& hash) = 0;
+  virtual std::vector<ApiToken> api_tokens(std::optional<TenantId> tenant) = 0;
+  // False when no token of that owner has the id.
+  virtual bool revoke_api_token(std::optional<TenantId> tenant, std::int64_t id) = 0;
+  virtual void touch_api_token(std::int64_t id, std::int64_t at) = 0;
+
+  // API reads. Accounts whose change number is above `after`, lowest first, at most `limit`;
+  // `kind` empty = both kinds, `status` empty = any status.
+  virtual std::vector<AccountRow> accounts_changed(TenantId tenant, std::int64_t after,
+                                                   std::optional<reconcile::AccountKind> kind,
+                                                   const std::string& status, int limit) = 0;
+  // The events of one of the tenant's runs (run 0: its decisions outside any run).
+  virtual std::vector<EventRow> tenant_events(TenantId tenant, RunId run) = 0;
 };
 
 class Store {

@@ -1,0 +1,96 @@
+#pragma once
+// The app's way in (issue 10): JSON over HTTP under /api/v1, beside /qbwc. Every rule is
+// admin::Service's; this layer only authenticates, parses, validates the shape of the JSON and
+// answers problem+json (RFC 9457). The routes are described by docs/openapi.json, served at
+// GET /api/v1/openapi.json.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/message.h"
+#include "store/store.h"
+
+namespace qblink::admin {
+class Service;
+}
+namespace qblink::http {
+class Router;
+}
+
+namespace qblink::api {
+
+inline constexpr std::string_view kProblemBase = "https://qblink.dev/problems/";
+
+struct Options {
+  std::size_t body_limit = std::size_t{64} << 20;  // larger bodies: 413 problem
+  int max_batch = 10'000;                          // accounts per upsert call
+  int failed_auth_limit = 10;                      // per client address and window, then 429
+  std::int64_t failed_auth_window = 15 * 60;       // seconds
+  int default_schedule_minutes = 60;               // for "stale" when the schedule is unknown
+  std::function<std::int64_t()> clock;             // unix seconds; empty = system clock
+};
+
+// An API request as the dispatcher sees it: the Authorization header travels beside the
+// http::Request until that struct carries header fields of its own.
+struct Call {
+  std::string method;
+  std::string target;  // path and query
+  std::string content_type;
+  std::string body;
+  std::string remote;
+  std::string authorization;  // the Authorization header field's value, "" when absent
+};
+
+class Api {
+ public:
+  Api(admin::Service& service, store::Store& store, Options options = {});
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Answers one request under /api/v1 (404 problem for unknown paths, 405 for other methods).
+  http::Response handle(const Call& call);
+  // Every (method, path) this API answers, in registration order.
+  static const std::vector<std::pair<std::string, std::string>>& routes();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Registers every route of routes() on the router. The Api is shared by the handlers and lives
+// as long as the router's handlers do. The bearer token is read from the http::Request's header
+// fields when it has them (a `headers` list or an `authorization` field).
+std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,
+                                const Options& options = {});
+
+// The http::Request -> Call adapter add_routes uses.
+Call to_call(const http::Request& request);
+
+// The OpenAPI 3.1 document (docs/openapi.json, compiled in).
+std::string_view openapi_document();
+
+// --- tokens (also used by `qblink token`) ---
+struct NewToken {
+  std::int64_t id = 0;
+  std::string token;  // "qbl_" + 64 hex digits: shown once, never stored
+};
+// SHA-256 of the token, hex: what the store keeps.
+std::string hash_token(std::string_view token);
+// `user` empty = an installation admin token. Throws std::invalid_argument for a bad or
+// duplicate name or an unknown user.
+NewToken create_token(store::Store& store, const std::optional<std::string>& user,
+                      const std::string& name, std::int64_t now);
+std::vector<store::ApiToken> list_tokens(store::Store& store,
+                                         const std::optional<std::string>& user);
+// By name (a live token's) or numeric id. Throws std::invalid_argument when none matches.
+store::ApiToken revoke_token(store::Store& store, const std::optional<std::string>& user,
+                             const std::string& name_or_id);
+
+}  // namespace qblink::api
