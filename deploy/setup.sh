@@ -9,6 +9,7 @@ packages=(
   libboost-dev                # Asio and Beast (header-only; never libboost-all-dev)
   libssl-dev libpugixml-dev libsqlite3-dev libsodium-dev libxml2-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  help2man                    # man pages from --help at build time (optional)
 )
 if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils wrk)

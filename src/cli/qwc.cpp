@@ -44,7 +44,7 @@ void add_qwc_command(CLI::App& app, Context& ctx) {
   struct Args {
     std::string user, url, support_url;
     int every_minutes = 60;
-    std::string app_name = "qblink";
+    std::string app_name;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("qwc", "Print the .qwc file to add in the Web Connector");
@@ -53,9 +53,15 @@ void add_qwc_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--support-url", a->support_url, "AppSupport page (default: URL's /support)");
   cmd->add_option("--every-minutes", a->every_minutes, "Scheduler interval")
       ->check(CLI::Range(1, 1440));
-  cmd->add_option("--app-name", a->app_name, "AppName shown in the Web Connector");
+  cmd->add_option("--app-name", a->app_name,
+                  "AppName shown in the Web Connector (default: qblink (USER))");
   cmd->callback([a, &ctx] {
     check_url("--url", a->url);
+    if (const auto path = http::parse_url(a->url).target; path != "/qbwc")
+      std::cerr << "warning: --url " << terminal_safe(a->url) << ": the path is '"
+                << terminal_safe(path)
+                << "', but qblink serve answers the Web Connector at /qbwc (fine only if a proxy "
+                   "in front rewrites it)\n";
     std::string support = a->support_url.empty() ? site_of(a->url) + "/support" : a->support_url;
     check_url("--support-url", support);
     if (http::parse_url(support).host != http::parse_url(a->url).host)
@@ -65,8 +71,9 @@ void add_qwc_command(CLI::App& app, Context& ctx) {
     const auto t = require_tenant(*tx, a->user);
     const auto owner = tx->owner_id();
     tx->commit();
+    const auto app_name = a->app_name.empty() ? "qblink (" + t.username + ")" : a->app_name;
     std::cout << "<?xml version=\"1.0\"?>\n<QBWCXML>\n"
-              << "  <AppName>" << qbxml::escape_text(a->app_name) << "</AppName>\n"
+              << "  <AppName>" << qbxml::escape_text(app_name) << "</AppName>\n"
               << "  <AppID></AppID>\n"
               << "  <AppURL>" << qbxml::escape_text(a->url) << "</AppURL>\n"
               << "  <AppDescription>Links customers and suppliers to QuickBooks without "

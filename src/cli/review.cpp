@@ -70,6 +70,20 @@ std::vector<admin::ReviewDecision> read_decisions(const std::string& path) {
   return out;
 }
 
+// `review USER accept KIND ID` (the order people type): CLI11 reads USER as the queue's and
+// shifts the rest. Says the order instead of "ACCOUNT_ID is required".
+void order_hint(CLI::App* review, CLI::App* sub, const char* action) {
+  const auto* first = review->get_option("USER");
+  if (first->count() == 0) return;
+  const auto typed = first->as<std::string>();
+  std::string rest;
+  for (const auto* name : {"USER", "KIND", "ACCOUNT_ID"})
+    if (const auto* o = sub->get_option(name); o->count() > 0) rest += " " + o->as<std::string>();
+  throw Error("the order is: qblink review " + std::string(action) + " USER KIND ACCOUNT_ID; " +
+              "did you mean: qblink review " + action + " " + terminal_safe(typed) +
+              terminal_safe(rest) + "?");
+}
+
 }  // namespace
 
 void add_review_commands(CLI::App& app, Context& ctx) {
@@ -81,6 +95,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   auto* review = app.add_subcommand("review", "Accounts held for an admin's decision");
   review->add_option("USER", a->user);
   review->add_flag("--json", a->json, "Machine-readable output");
+  explain_subcommands(review, false, "review USER to see the queue");
 
   auto* accept =
       review->add_subcommand("accept", "Link the account to the suggested QuickBooks entry");
@@ -90,7 +105,8 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   accept->add_option("--list-id", a->list_id, "Which candidate, when there are several");
   accept->add_flag("--all-strong", a->all_strong,
                    "Accept every account whose top candidate is strong (see README)");
-  accept->callback([a, &ctx] {
+  accept->callback([a, review, accept, &ctx] {
+    order_hint(review, accept, "accept");
     auto store = open_store(ctx.db_path);
     admin::Service service(*store);
     if (a->all_strong) {
@@ -115,9 +131,12 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   auto* reject = review->add_subcommand(
       "reject", "Declare the account genuinely new: it is added under its accounting name or name");
   reject->add_option("USER", a->user)->required();
-  reject->add_option("KIND", a->kind, "customer or supplier")->required();
-  reject->add_option("ACCOUNT_ID", a->account_id)->required();
-  reject->callback([a, &ctx] {
+  reject->add_option("KIND", a->kind, "customer or supplier");
+  reject->add_option("ACCOUNT_ID", a->account_id);
+  reject->callback([a, review, reject, &ctx] {
+    order_hint(review, reject, "reject");
+    if (a->kind.empty() || a->account_id.empty())
+      throw Error("review reject: KIND and ACCOUNT_ID are required");
     const auto kind = parse_kind(a->kind);
     auto store = open_store(ctx.db_path);
     admin::Service service(*store);

@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   add_log_command(app, ctx);
   add_simulate_command(app, ctx);
   add_demo_command(app, ctx);
+  add_quickbooks_commands(app, ctx);
   add_token_commands(app, ctx);
   try {
     app.parse(argc, argv);

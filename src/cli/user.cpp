@@ -22,7 +22,7 @@ void check_username(const std::string& user) {
 
 void add_user_commands(CLI::App& app, Context& ctx) {
   auto* user = app.add_subcommand("user", "Tenants: one Web Connector user per company file");
-  user->require_subcommand(1);
+  explain_subcommands(user);
 
   struct AddArgs {
     std::string name, company_file;
@@ -77,21 +77,47 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     }
     if (tenants.empty()) std::cout << "no users yet: qblink user add USER --password-stdin\n";
     for (const auto& t : tenants)
-      std::cout << cell(t.username, 20) << "  "
-                << (t.known_company_name.empty() ? "(no company seen yet)" : t.known_company_name)
+      std::cout << fit(t.username, 24) << "  "
+                << fit(t.known_company_name.empty() ? "(no company seen yet)"
+                                                    : t.known_company_name,
+                       74)
                 << "\n";
   });
 
   auto name = std::make_shared<std::string>();
-  cmd = user->add_subcommand("remove", "Remove a tenant and all its data");
+  auto yes = std::make_shared<bool>(false);
+  cmd = user->add_subcommand("remove", "Remove a tenant and all its data (asks first)");
   cmd->add_option("USER", *name)->required();
-  cmd->callback([name, &ctx] {
+  cmd->add_flag("--yes,-y", *yes, "Do not ask (required without a terminal)");
+  cmd->callback([name, yes, &ctx] {
     auto store = open_store(ctx.db_path);
+    {
+      auto tx = store->begin(false);
+      const auto t = require_tenant(*tx, *name);
+      const auto accounts = tx->account_count(t.id);
+      const auto runs = tx->runs(t.id, 1 << 30).size();
+      const auto entries = tx->entries(t.id).size();
+      const std::string what = "user " + terminal_safe(*name) +
+                               " and all its data: " + std::to_string(accounts) + " account(s), " +
+                               std::to_string(runs) + " run(s) with their log, " +
+                               std::to_string(entries) + " QuickBooks entr" +
+                               (entries == 1 ? "y" : "ies") + " (its .qwc stops working)";
+      if (!*yes) {
+        if (!stdin_is_terminal())
+          throw Error("user remove would delete " + what +
+                      "; no terminal to ask: add --yes to confirm");
+        std::cout << "This deletes " << what << ".\nType the user name to confirm: " << std::flush;
+        std::string answer;
+        std::getline(std::cin, answer);
+        if (answer != *name) throw Error("not confirmed; nothing was removed");
+      }
+      std::cout << "removing " << what << "\n";
+    }
     auto tx = store->begin(true);
     const auto t = require_tenant(*tx, *name);
     tx->remove_tenant(t.id);
     tx->commit();
-    std::cout << "removed user " << *name << "\n";
+    std::cout << "removed user " << terminal_safe(*name) << "\n";
   });
 
   auto pw = std::make_shared<AddArgs>();

@@ -22,6 +22,18 @@ std::string cell(const std::string& text, std::size_t width);
 std::string terminal_safe(std::string_view text);
 // "customer" or "supplier", else a cli::Error.
 reconcile::AccountKind parse_kind(const std::string& kind);
+// Like cell() but a cut text ends with an ellipsis ("…"), so a table says it was cut.
+std::string fit(const std::string& text, std::size_t width);
+// Whether standard input / output is a terminal.
+bool stdin_is_terminal();
+bool stdout_is_terminal();
+// A command group (user, customers, ...) that answers "unknown subcommand X" with the real ones,
+// "a subcommand is required" with the list, and refuses stray arguments, before anything runs.
+// Replaces require_subcommand(1). `also` is added to the list (e.g. "USER to see the queue").
+void explain_subcommands(CLI::App* group, bool required = true, const std::string& also = "");
+// --since: "2026-11-25", "2026-11-25 18:00[:00]" or "2026-11-25T18:00[:00][Z]" (UTC), or an age
+// "90m", "12h", "7d". Returns unix seconds, or a cli::Error.
+std::int64_t parse_since(const std::string& text, std::int64_t now);
 // Runs an admin::Service call; its errors become one-line cli::Errors (a batch error lists the
 // first rows it refused).
 template <typename F>

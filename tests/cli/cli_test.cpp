@@ -6,40 +6,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_fixture.h"
 #include "support/test_support.h"
 #include "support/xml_support.h"
 
 namespace qblink::test {
 namespace {
-
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-class Cli : public ::testing::Test {
- protected:
-  TempDir dir;
-  std::string db = (dir / "q.db").string();
-
-  // Runs `qblink ARGS` with --db DB first unless `own_db`.
-  Result run(const std::string& args, const std::string& stdin_text = "", bool own_db = false) {
-    const auto input = dir / "stdin.txt";
-    write_file(input, stdin_text);
-    const std::string cmd = std::string(QBLINK_BINARY) + (own_db ? "" : " --db '" + db + "'") +
-                            " " + args + " < '" + input.string() + "' 2>&1";
-    Result r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    char buf[4096];
-    while (auto n = fread(buf, 1, sizeof buf, pipe)) r.out.append(buf, n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
-  void add_user(const std::string& user) {
-    ASSERT_EQ(run("user add '" + user + "' --password-stdin", "long-enough-pw\n").exit_code, 0);
-  }
-};
 
 TEST_F(Cli, UserAddThenListAndDuplicateIsRefused) {
   add_user("acme");
