@@ -1173,7 +1173,13 @@ const std::vector<std::pair<std::string, std::string>>& Api::routes() {
 }
 
 Call to_call(const http::Request& r) {
-  return Call{r.method, r.target, r.content_type, r.body, r.remote, authorization_of(r)};
+  // Throttles key on the address alone: a client gets a new port per connection.
+  return Call{r.method,
+              r.target,
+              r.content_type,
+              r.body,
+              r.client_ip.empty() ? r.remote : r.client_ip,
+              authorization_of(r)};
 }
 
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,

@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "admin/service.h"
 #include "http/router.h"
 #include "soap/adapter.h"
 #include "sync/service.h"
@@ -109,7 +110,7 @@ http::Endpoint make_endpoint(sync::Service& service, const EndpointOptions& opti
   http::Router router;
   const std::size_t body_limit = options.body_limit;
   router.route("POST", "/qbwc", [&service, body_limit](const http::Request& rq) {
-    auto r = soap::handle(service, rq.body, body_limit);
+    auto r = soap::handle(service, rq.body, body_limit, {}, rq.client_ip);
     return reply(r.http_status, r.content_type, std::move(r.body));
   });
   router.route("GET", "/qbwc", [](const http::Request&) {
@@ -129,7 +130,19 @@ http::Endpoint make_endpoint(sync::Service& service, const EndpointOptions& opti
                  "Ask your administrator for the sync log: <code>qblink log USER</code>.</p>\n");
   });
 
+  std::shared_ptr<admin::Service> admin;
+  std::shared_ptr<api::Api> json_api;
+  if (options.api_store) {
+    admin = std::make_shared<admin::Service>(*options.api_store, options.api.clock);
+    json_api = api::add_routes(router, *admin, *options.api_store, options.api);
+  }
+
   auto endpoint = router.endpoint();
+  if (admin) {
+    // The routes refer to the admin service and the API state: they live as long as the handler.
+    endpoint.handler = [handler = std::move(endpoint.handler), admin,
+                        json_api](const http::Request& rq) { return handler(rq); };
+  }
   // A large body is only ever a call of an open session (receiveResponseXML carries the
   // QuickBooks answer), whose ticket comes first: refuse anything else before reading it whole.
   endpoint.body_prefix_check = [&service](

@@ -8,10 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "api/api.h"
 #include "http/message.h"
 
 namespace qblink::sync {
 class Service;
+}
+namespace qblink::store {
+class Store;
 }
 
 namespace qblink::cli {
@@ -23,6 +27,9 @@ struct EndpointOptions {
   // from the last result, so they never block. Empty: always ready.
   std::function<std::optional<std::string>()> readiness_check;
   std::chrono::milliseconds readiness_interval{5'000};
+  // With a store, the JSON API (/api/v1) is served beside /qbwc.
+  store::Store* api_store = nullptr;
+  api::Options api;
 };
 
 // The health and support routes answer inline (on the server's I/O thread); a large POST /qbwc

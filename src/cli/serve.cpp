@@ -99,6 +99,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     EndpointOptions eo;
     eo.body_limit = o.body_limit;
     eo.readiness_check = [&store] { return store->check(); };
+    eo.api_store = store.get();
+    eo.api.body_limit = o.body_limit;
 
     try {
       http::Server server(o, make_endpoint(service, eo));

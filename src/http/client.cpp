@@ -290,6 +290,22 @@ Response Client::get(const std::string& target) {
   return impl_->exchange(req, false);
 }
 
+Response Client::request(const std::string& method, const std::string& target,
+                         const std::string& body,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         const std::string& content_type) {
+  const auto verb = bhttp::string_to_verb(method);
+  if (verb == bhttp::verb::unknown) throw ClientError("unknown HTTP method " + method);
+  auto req = impl_->make_request(verb, target.empty() ? "/" : target);
+  for (const auto& [name, value] : headers) req.set(name, value);
+  if (!body.empty()) {
+    req.set(bhttp::field::content_type, content_type);
+    req.body() = body;
+  }
+  req.prepare_payload();
+  return impl_->exchange(req, false);
+}
+
 void Client::disconnect() { impl_->disconnect(); }
 
 }  // namespace qblink::http

@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "http/message.h"
 
@@ -48,6 +50,10 @@ class Client {
                 const std::string& content_type = "text/xml; charset=utf-8");
   // GET `target` (path + query) on the URL's host. Same error rules as post().
   Response get(const std::string& target);
+  // Any method, with extra header fields (e.g. Authorization), for the JSON API and its tests.
+  Response request(const std::string& method, const std::string& target, const std::string& body,
+                   const std::vector<std::pair<std::string, std::string>>& headers = {},
+                   const std::string& content_type = "application/json");
   // Drops the connection as if the network had failed (fault injection).
   void disconnect();
 

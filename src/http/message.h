@@ -17,7 +17,21 @@ struct Request {
   std::string soap_action;  // SOAPAction header with its surrounding quotes removed
   std::string content_type;
   std::string body;
-  std::string remote;  // peer address, for logs
+  std::string remote;     // peer address and port, for logs
+  std::string client_ip;  // peer address alone: the key of per-client limits and throttles
+  // Every header field as received (names as sent; compare them case-insensitively).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first field named `name` (case-insensitive), or "".
+  std::string header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k.size() != name.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < k.size() && same; ++i) same = (k[i] | 0x20) == (name[i] | 0x20);
+      if (same) return v;
+    }
+    return {};
+  }
 };
 
 struct Response {

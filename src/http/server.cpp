@@ -445,6 +445,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     request.soap_action = unquote(msg[bhttp::field::soapaction]);
     request.content_type = std::string(msg[bhttp::field::content_type]);
     request.remote = remote_;
+    request.client_ip = ip_;
+    for (const auto& field : msg)
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     return request;
   }
 

@@ -209,9 +209,13 @@ constexpr std::array<std::string_view, 13> kOtherNameRetFields = {
     "IsActive", "CompanyName", "FirstName",    "LastName",     "OtherNameAddress",
     "Phone",    "AltPhone",    "Email"};
 
-void include_ret_elements(std::string& out, int depth, ListKind kind) {
+// An add asks back only the identity (the first fields of each list); queries ask the contact
+// fields too.
+void include_ret_elements(std::string& out, int depth, ListKind kind, bool with_contact) {
   auto emit = [&](const auto& fields) {
-    for (const auto f : fields) leaf(out, depth, "IncludeRetElement", f);
+    const std::size_t identity = kind == ListKind::Customer ? 9 : 6;
+    const std::size_t n = with_contact ? fields.size() : identity;
+    for (std::size_t i = 0; i < n; ++i) leaf(out, depth, "IncludeRetElement", fields[i]);
   };
   switch (kind) {
     case ListKind::Customer:
@@ -529,7 +533,7 @@ void MessageSetBuilder::add(const ListQuery& query) {
     }
   }
   if (query.names_only && version_ >= kIncludeRetElementSince) {
-    include_ret_elements(children, kDepth, query.kind);
+    include_ret_elements(children, kDepth, query.kind, true);
   }
   element_with_children(body_, 2, element, attrs, children);
 }
@@ -595,7 +599,7 @@ void MessageSetBuilder::add(const AddRequest& request, std::vector<Shortened>* s
   open(children, 3, std::string(kind) + "Add");
   children += add;
   close(children, 3, std::string(kind) + "Add");
-  if (version_ >= kIncludeRetElementSince) include_ret_elements(children, 3, request.kind);
+  if (version_ >= kIncludeRetElementSince) include_ret_elements(children, 3, request.kind, false);
 
   std::string attrs;
   attribute(attrs, "requestID", id);

@@ -19,8 +19,8 @@ std::string str(const std::string* p) { return p ? *p : std::string(); }
 // The generated service with each operation forwarded to sync::Service.
 class Adapter final : public QBWebConnectorSvcSoapService {
  public:
-  Adapter(soap_mode mode, sync::Service& service)
-      : QBWebConnectorSvcSoapService(mode, mode), service_(service) {}
+  Adapter(soap_mode mode, sync::Service& service, std::string client)
+      : QBWebConnectorSvcSoapService(mode, mode), service_(service), client_(std::move(client)) {}
 
   // Not used (we never accept sockets), but the generated copy() would share the context.
   QBWebConnectorSvcSoapService* copy() override { return nullptr; }
@@ -40,7 +40,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
   int authenticate(_qbw__authenticate* rq, _qbw__authenticateResponse& rs) override {
     rs.authenticateResult = soap_new_qbw__ArrayOfString(soap);
     rs.authenticateResult->string =
-        service_.authenticate(str(rq->strUserName), str(rq->strPassword));
+        service_.authenticate(str(rq->strUserName), str(rq->strPassword), client_);
     return SOAP_OK;
   }
   int sendRequestXML(_qbw__sendRequestXML* rq, _qbw__sendRequestXMLResponse& rs) override {
@@ -103,6 +103,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
   }
 
   sync::Service& service_;
+  std::string client_;
 };
 
 bool has_doctype(std::string_view body) {
@@ -230,7 +231,7 @@ std::optional<std::string> leading_ticket(std::string_view prefix) {
 }
 
 SoapResult handle(sync::Service& service, std::string_view body, std::size_t max_length,
-                  const XmlLimits& limits) {
+                  const XmlLimits& limits, std::string_view client) {
   if (body.empty()) return plain(400, "empty request body: expected a SOAP envelope");
   if (!starts_like_xml(body))
     return plain(400, "request body is not XML: expected a SOAP envelope");
@@ -241,7 +242,7 @@ SoapResult handle(sync::Service& service, std::string_view body, std::size_t max
   }
 
   const soap_mode mode = SOAP_ENC_PLAIN | SOAP_C_UTFSTRING;
-  Adapter svc(mode, service);
+  Adapter svc(mode, service, std::string(client));
   Io io{body, {}};
   svc.soap->user = &io;
   svc.soap->frecv = read_body;

@@ -28,9 +28,11 @@ struct XmlLimits {
   std::size_t max_elements = 10'000;
 };
 
-// Thread-safe: every call gets its own gSOAP context.
+// Thread-safe: every call gets its own gSOAP context. `client` is the peer address, passed to
+// authenticate for throttling and logs.
 SoapResult handle(sync::Service& service, std::string_view body,
-                  std::size_t max_length = std::size_t{256} << 20, const XmlLimits& limits = {});
+                  std::size_t max_length = std::size_t{256} << 20, const XmlLimits& limits = {},
+                  std::string_view client = {});
 
 // The text of the first complete <ticket> (or <wcTicket>) element, any prefix, in `prefix` (the
 // first bytes of a body). Every Web Connector call that can be large (receiveResponseXML,

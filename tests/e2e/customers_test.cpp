@@ -71,7 +71,8 @@ TEST_F(Customers, SeedCaseLinksThreeExactAccountingNamesAndAddsTheTwoNewOnce) {
   EXPECT_EQ(in_qb("Summit Roofing"), 1u);
   EXPECT_EQ(company.customers.size(), 11u);
   EXPECT_EQ(qb.invalid_requests(), 0u);
-  EXPECT_EQ(r.close_message, "Linked 3, added 2, 0 need review - see qblink log");
+  EXPECT_EQ(r.close_message,
+            "Linked 3, added 2, 0 need review (5 of 5 accounts linked) - see qblink log");
   const auto runs = h.runs("acme");
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].linked, 3);
@@ -131,9 +132,17 @@ TEST_F(Customers, WordOrderAndAccentsGoToReview) {
 }
 
 TEST_F(Customers, AccountingNameNotFoundGoesToReviewWithoutGuessing) {
-  accounts({{"C1", "Acme", "Acme Plumbing Limited"}});
+  accounts({{"C1", "Zephyr", "Zephyr Window Cleaning"}});
   ASSERT_TRUE(sync().ok);
   expect_review("C1", "not found in QuickBooks", "");
+  EXPECT_EQ(company.customers.size(), 9u);
+}
+
+TEST_F(Customers, AnAccountingNameWithAnotherLegalSuffixIsHeldWithItsEvidence) {
+  accounts({{"C1", "Acme", "Acme Plumbing Limited"}});
+  ASSERT_TRUE(sync().ok);
+  expect_review("C1", "near match", "legal suffix");
+  EXPECT_NE(account("C1").candidates.find("\"score\""), std::string::npos);
   EXPECT_EQ(company.customers.size(), 9u);
 }
 

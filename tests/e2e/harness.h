@@ -47,7 +47,10 @@ class Harness {
       o.tls_cert = test_cert().cert_file;
       o.tls_key = test_cert().key_file;
     }
-    server = std::make_unique<http::Server>(o, cli::make_endpoint(*service, o.body_limit));
+    cli::EndpointOptions eo;
+    eo.body_limit = o.body_limit;
+    eo.api_store = store.get();
+    server = std::make_unique<http::Server>(o, cli::make_endpoint(*service, eo));
     server->start();
     url = std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(server->port()) +
           "/qbwc";

@@ -59,7 +59,8 @@ TEST_F(Suppliers, SeedCaseLinksThreeAndAddsTheTwoNewVendorsOnce) {
   EXPECT_EQ(count_named(company.vendors, "Pinecrest Lumber"), 1u);
   EXPECT_EQ(company.customers.size(), 2u) << "suppliers never become customers";
   EXPECT_EQ(qb.invalid_requests(), 0u);
-  EXPECT_EQ(r.close_message, "Linked 3, added 2, 0 need review - see qblink log");
+  EXPECT_EQ(r.close_message,
+            "Linked 3, added 2, 0 need review (5 of 5 accounts linked) - see qblink log");
   ASSERT_TRUE(sync().ok);
   EXPECT_EQ(company.vendors.size(), 6u) << "a second run adds nothing";
 }

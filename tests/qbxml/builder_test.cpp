@@ -394,16 +394,28 @@ TEST(MessageSetBuilderTest, ByNameQueryHasNoFilters) {
 }
 
 TEST(MessageSetBuilderTest, NamesOnlyAsksForFieldsEachRetHas) {
+  // Identity, then the contact fields that are evidence for matching, as each Ret has them
+  // (qbxml130.xsd): EmployeeRet has no CompanyName; flat lists have no FullName/ParentRef.
   ListQuery q;
   EXPECT_THAT(include_ret_elements(build(q)),
               ElementsAre("ListID", "TimeCreated", "TimeModified", "EditSequence", "Name",
-                          "FullName", "IsActive", "ParentRef", "Sublevel"));
-  for (ListKind kind : {ListKind::Vendor, ListKind::Employee, ListKind::OtherName}) {
-    q.kind = kind;
-    EXPECT_THAT(include_ret_elements(build(q)), ElementsAre("ListID", "TimeCreated", "TimeModified",
-                                                            "EditSequence", "Name", "IsActive"))
-        << list_element(kind);
-  }
+                          "FullName", "IsActive", "ParentRef", "Sublevel", "CompanyName",
+                          "FirstName", "LastName", "BillAddress", "Phone", "AltPhone", "Email"));
+  q.kind = ListKind::Vendor;
+  EXPECT_THAT(include_ret_elements(build(q)),
+              ElementsAre("ListID", "TimeCreated", "TimeModified", "EditSequence", "Name",
+                          "IsActive", "CompanyName", "FirstName", "LastName", "VendorAddress",
+                          "Phone", "AltPhone", "Email"));
+  q.kind = ListKind::Employee;
+  EXPECT_THAT(
+      include_ret_elements(build(q)),
+      ElementsAre("ListID", "TimeCreated", "TimeModified", "EditSequence", "Name", "IsActive",
+                  "FirstName", "LastName", "EmployeeAddress", "Phone", "AltPhone", "Email"));
+  q.kind = ListKind::OtherName;
+  EXPECT_THAT(include_ret_elements(build(q)),
+              ElementsAre("ListID", "TimeCreated", "TimeModified", "EditSequence", "Name",
+                          "IsActive", "CompanyName", "FirstName", "LastName", "OtherNameAddress",
+                          "Phone", "AltPhone", "Email"));
   q.names_only = false;
   EXPECT_TRUE(include_ret_elements(build(q)).empty());
 }

@@ -238,6 +238,34 @@ TEST(ParseResponseTest, FlatListsUseTheNameAsFullName) {
   }
 }
 
+TEST(ParseResponseTest, ReadsTheContactFieldsOfEachList) {
+  const std::pair<std::string, std::string> lists[] = {{"Customer", "BillAddress"},
+                                                       {"Vendor", "VendorAddress"},
+                                                       {"Employee", "EmployeeAddress"},
+                                                       {"OtherName", "OtherNameAddress"}};
+  for (const auto& [k, address] : lists) {
+    const auto r = parse_ok(response(
+        "<" + k + "QueryRs requestID=\"c\" statusCode=\"0\" statusSeverity=\"Info\"><" + k +
+        "Ret><ListID>L1</ListID><Name>Reyes Pool Services Inc</Name>"
+        "<CompanyName>Reyes Pools</CompanyName><FirstName>Tom</FirstName>"
+        "<LastName>Reyes</LastName><" +
+        address + "><Addr1>12 Bay Rd</Addr1><City>Tampa</City><PostalCode>33601</PostalCode></" +
+        address +
+        "><Phone>(555) 014-2277</Phone><AltPhone>555 0199</AltPhone>"
+        "<Email>office@reyespools.com</Email></" +
+        k + "Ret></" + k + "QueryRs>"));
+    const auto& rec = r.items.at(0).records.at(0);
+    EXPECT_EQ(rec.company_name, "Reyes Pools") << k;
+    EXPECT_EQ(rec.first_name, "Tom") << k;
+    EXPECT_EQ(rec.last_name, "Reyes") << k;
+    EXPECT_EQ(rec.addr1, "12 Bay Rd") << k;
+    EXPECT_EQ(rec.postal_code, "33601") << k;
+    EXPECT_EQ(rec.phone, "(555) 014-2277") << k;
+    EXPECT_EQ(rec.alt_phone, "555 0199") << k;
+    EXPECT_EQ(rec.email, "office@reyespools.com") << k;
+  }
+}
+
 TEST(ParseResponseTest, ReadsVendorAdd) {
   const auto r = parse_ok(response(
       R"(<VendorAddRs requestID="add-v-1" statusCode="0" statusSeverity="Info" statusMessage="Status OK"><VendorRet><ListID>V-1</ListID><Name>N</Name></VendorRet></VendorAddRs>)"));
