@@ -329,14 +329,18 @@ json account_json(const store::AccountRow& a, bool with_candidates = false) {
             {"change", a.changed_at}};
   if (with_candidates) {
     json cands = json::array();
-    for (const auto& c : admin::parse_candidates(a.candidates))
+    for (const auto& c : admin::parse_candidates(a.candidates)) {
+      json contact = json::object();
+      for (const auto& [k, v] : c.contact) contact[k] = v;
       cands.push_back({{"list", reconcile::to_string(c.list)},
                        {"list_id", c.list_id},
                        {"full_name", c.full_name},
                        {"is_active", c.is_active},
                        {"score", c.score},
                        {"strong", c.strong},
-                       {"evidence", c.evidence}});
+                       {"evidence", c.evidence},
+                       {"contact", contact}});
+    }
     j["candidates"] = std::move(cands);
   }
   return j;
