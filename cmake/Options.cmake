@@ -1,3 +1,28 @@
+# Build policy. Warnings are errors only where we can fix them at once: our own development and
+# CI (`.ci/run` passes -DQBLINK_WERROR=ON explicitly). A packager or a user building a release
+# gets the warnings, never a failed build from a new compiler's new (or false-positive) warning:
+# the default is OFF when qblink is a subproject, when the build type is Release, MinSizeRel or
+# None (what debhelper passes), or when the environment says a package is being built
+# (QBLINK_PACKAGING set, or dpkg-buildpackage's DEB_BUILD_OPTIONS / DEB_HOST_ARCH).
+set(_qblink_werror_default ON)
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _qblink_build_type)
+if(NOT PROJECT_IS_TOP_LEVEL
+   OR _qblink_build_type MATCHES "^(RELEASE|MINSIZEREL|NONE)$"
+   OR DEFINED ENV{QBLINK_PACKAGING}
+   OR DEFINED ENV{DEB_BUILD_OPTIONS}
+   OR DEFINED ENV{DEB_HOST_ARCH})
+  set(_qblink_werror_default OFF)
+endif()
+option(QBLINK_WERROR "Treat warnings in our own code as errors (default: top-level development builds)"
+       ${_qblink_werror_default})
+option(QBLINK_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(QBLINK_TSAN "Build with ThreadSanitizer (not with QBLINK_SANITIZE)" OFF)
+option(QBLINK_FUZZ "Build the libFuzzer targets in fuzz/ (clang only)" OFF)
+option(QBLINK_PCH "Precompile the Boost.Beast/Asio headers of the HTTP layer" ON)
+if(QBLINK_SANITIZE AND QBLINK_TSAN)
+  message(FATAL_ERROR "QBLINK_SANITIZE and QBLINK_TSAN cannot be combined")
+endif()
+
 # Warnings and sanitizers as INTERFACE targets: our libraries link them, generated code does not.
 add_library(qblink_warnings INTERFACE)
 target_compile_options(qblink_warnings INTERFACE -Wall -Wextra -Wpedantic
@@ -15,8 +40,25 @@ if(QBLINK_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(QBLINK_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+# The fuzz targets' libraries carry the fuzzer's coverage instrumentation and ASan; only the
+# fuzz target executables link libFuzzer's main (fuzz/CMakeLists.txt).
+if(QBLINK_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "QBLINK_FUZZ needs clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
-  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  # ccache caches precompiled-header builds only with these sloppiness settings.
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
+      CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+      ${CCACHE_PROGRAM})
 endif()

@@ -28,7 +28,8 @@ void add_log_command(CLI::App& app, Context& ctx);       // log.cpp
 void add_simulate_command(CLI::App& app, Context& ctx);  // simulate.cpp
 void add_demo_command(CLI::App& app, Context& ctx);      // demo.cpp
 void add_quickbooks_commands(CLI::App& app, Context& ctx);
-void add_token_commands(CLI::App& app, Context& ctx);    // token.cpp: API tokens
+void add_token_commands(CLI::App& app, Context& ctx);  // token.cpp: API tokens
+void add_backup_commands(CLI::App& app, Context& ctx);
 
 // Reads a password from standard input (first line, trailing newline removed).
 std::string read_password_stdin();

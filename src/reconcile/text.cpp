@@ -306,8 +306,11 @@ std::optional<std::string> illegal_name_reason(std::string_view utf8_name) {
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
       if (control.empty()) control = text::code_point_label(cp);
     } else if (cp > 0xFF && outside.empty()) {
-      outside = "\"" + std::string(utf8_name.substr(i, d.length)) + "\" (" +
-                text::code_point_label(cp) + ")";
+      // Appended piece by piece: `"\"" + std::string(...)` trips GCC 12's -Wrestrict false
+      // positive in libstdc++'s operator+ (const char*, string&&) at -O3.
+      outside.push_back('"');
+      outside.append(utf8_name.substr(i, d.length));
+      outside.append("\" (").append(text::code_point_label(cp)).push_back(')');
     }
     i += d.length;
   }

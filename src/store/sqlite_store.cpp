@@ -7,6 +7,7 @@
 
 #include "store/database.h"
 #include "store/guid.h"
+#include "store/maintenance.h"
 #include "store/store.h"
 
 namespace qblink::store {
@@ -868,6 +869,7 @@ std::unique_ptr<Tx> Store::begin(bool write) {
     }
   }
   if (!db) db = std::make_unique<Database>(path_);
+  arm_fault_injector(*db, faults_.get());  // test seam (sqlite_maintenance.cpp), usually off
   Pool* pool = pool_.get();
   return std::make_unique<SqliteTx>(std::move(db), write, [pool](std::unique_ptr<Database> back) {
     std::lock_guard lock(pool->mutex);

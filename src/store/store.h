@@ -3,6 +3,7 @@
 // adds and the sync log. Nothing here names SQLite: the header is the narrow interface a PostgreSQL
 // implementation would also satisfy (any instance must be able to answer any call of any session,
 // so session state lives here, never only in memory).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -146,6 +147,14 @@ struct ApiToken {
 
 class Store;
 
+// Failure injection (test seam, see Store::set_fault_injector): counts SQL statements and fails
+// the `fail_at`-th (1-based; 0 = none) exactly once.
+struct FaultInjector {
+  std::atomic<std::int64_t> fail_at{0};
+  std::atomic<std::int64_t> statements{0};  // counted so far
+  std::atomic<std::int64_t> failures{0};    // injected so far
+};
+
 // A unit of work on one connection. Writes happen inside begin(true)'s transaction, which
 // commit() ends; destroying it uncommitted rolls everything back.
 class Tx {
@@ -269,6 +278,54 @@ class Store {
   struct Pool;
   std::string path_;
   std::unique_ptr<Pool> pool_;
+
+  // --- Maintenance (issue 12): backup, retention, failure injection (sqlite_maintenance.cpp) ---
+ public:
+  // Copies the database to `dest` with SQLite's online backup API: a consistent snapshot even
+  // while servers write (WAL readers never block writers). `dest` becomes one self-contained
+  // file (no -wal), mode 0600; it must not exist unless `overwrite`. Returns the pages copied.
+  std::int64_t backup_to(const std::string& dest, bool overwrite = false);
+
+  struct PruneCounts {
+    std::int64_t events = 0, runs = 0, batches = 0;
+  };
+  // Retention: deletes sync-log events older than `before` (unix seconds) and finished runs
+  // that ended before it, at most `batch` rows per write transaction so that a server's calls
+  // wait at most one small batch. Each tenant's newest run is kept whatever its age.
+  PruneCounts prune_log(std::int64_t before, int batch = 1000);
+
+  // Test seam: from now on every SQL statement of this Store's transactions counts, and the
+  // `fail_at`-th one fails as a database failure would (store::Error). Set or clear it only
+  // while no call is in flight; nullptr removes it.
+  void set_fault_injector(std::shared_ptr<FaultInjector> faults);
+
+ private:
+  std::shared_ptr<FaultInjector> faults_;
 };
+
+// A server holds one of these (shared) for as long as it serves `db_path`; restore takes it
+// exclusively, so it refuses while any server uses the database. An flock(2) on `DB.lock`
+// beside the database; released when destroyed (or when the process dies).
+class DatabaseLock {
+ public:
+  enum class Mode { Shared, Exclusive };
+  // Throws store::Error naming the lock file when it is held in a conflicting mode (never
+  // waits). ":memory:" takes no lock.
+  DatabaseLock(const std::string& db_path, Mode mode);
+  ~DatabaseLock();
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
+  const std::string& path() const { return lock_path_; }
+
+ private:
+  std::string lock_path_;
+  int fd_ = -1;
+};
+
+// Replaces the database at `db_path` with the backup at `backup_path` (checked first: intact,
+// a qblink schema no newer than this build's). Refuses with store::Error while a server holds
+// the DatabaseLock. Copied with the backup API, so the target's WAL is handled; the target
+// keeps WAL mode. Returns the restored schema version.
+int restore_database(const std::string& backup_path, const std::string& db_path);
 
 }  // namespace qblink::store
