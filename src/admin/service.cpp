@@ -91,6 +91,9 @@ std::vector<Candidate> parse_candidates(const std::string& text) {
     c.score = j.value("score", 0.0);
     c.strong = j.value("strong", false);
     c.evidence = j.value("evidence", std::vector<std::string>{});
+    if (const auto it = j.find("contact"); it != j.end() && it->is_object())
+      for (const auto& [k, v] : it->items())
+        if (v.is_string()) c.contact.emplace_back(k, v.get<std::string>());
     out.push_back(std::move(c));
   }
   return out;

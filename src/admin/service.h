@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reconcile/reconcile.h"
@@ -33,6 +34,9 @@ struct Candidate {
   double score = 0;
   bool strong = false;  // reconcile::is_strong at the time it was found
   std::vector<std::string> evidence;
+  // QuickBooks' contact fields of the entry: company_name, first_name, last_name, phone,
+  // alt_phone, email, addr1, postal_code (empty when QuickBooks has none).
+  std::vector<std::pair<std::string, std::string>> contact;
 };
 
 struct ReviewItem {

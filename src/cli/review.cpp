@@ -19,14 +19,18 @@ using reconcile::AccountKind;
 
 nlohmann::json candidates_json(const std::vector<admin::Candidate>& cs) {
   auto arr = nlohmann::json::array();
-  for (const auto& c : cs)
+  for (const auto& c : cs) {
+    auto contact = nlohmann::json::object();
+    for (const auto& [k, v] : c.contact) contact[k] = v;
     arr.push_back({{"list", std::string(reconcile::to_string(c.list))},
                    {"list_id", c.list_id},
                    {"full_name", c.full_name},
                    {"is_active", c.is_active},
                    {"score", c.score},
                    {"strong", c.strong},
-                   {"evidence", c.evidence}});
+                   {"evidence", c.evidence},
+                   {"contact", contact}});
+  }
   return arr;
 }
 

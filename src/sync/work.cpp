@@ -12,11 +12,22 @@ using reconcile::AccountKind;
 using reconcile::QbList;
 using store::AddState;
 
-json candidates_json(const std::vector<reconcile::Candidate>& cs) {
+// Each candidate with QuickBooks' contact fields, so the admin compares both sides in review.
+json candidates_json(const std::vector<reconcile::Candidate>& cs, const reconcile::Snapshot& qb) {
   json arr = json::array();
   for (const auto& c : cs) {
     json kinds = json::array();
     for (auto k : c.kinds) kinds.push_back(std::string(reconcile::to_string(k)));
+    json contact = json::object();
+    if (const auto* e = qb.by_list_id(c.list, c.list_id))
+      contact = {{"company_name", e->company_name},
+                 {"first_name", e->first_name},
+                 {"last_name", e->last_name},
+                 {"phone", e->phone},
+                 {"alt_phone", e->alt_phone},
+                 {"email", e->email},
+                 {"addr1", e->addr1},
+                 {"postal_code", e->postal_code}};
     arr.push_back({{"list", std::string(reconcile::to_string(c.list))},
                    {"list_id", c.list_id},
                    {"full_name", c.full_name},
@@ -24,7 +35,8 @@ json candidates_json(const std::vector<reconcile::Candidate>& cs) {
                    {"kinds", kinds},
                    {"score", c.score},
                    {"strong", reconcile::is_strong(c)},
-                   {"evidence", c.evidence}});
+                   {"evidence", c.evidence},
+                   {"contact", contact}});
   }
   return arr;
 }
@@ -173,7 +185,7 @@ void apply_reconcile(Call& c) {
           break;
         case reconcile::Outcome::Review:
           row.status = "review";
-          row.candidates = candidates_json(d.candidates).dump();
+          row.candidates = candidates_json(d.candidates, snapshot).dump();
           if (before.status != "review" || before.detail != d.detail) event_kind = "review";
           if (before.status == "new") c.tx->cancel_queued_add(c.tenant.id, kind, row.account_id);
           break;
