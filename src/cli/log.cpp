@@ -31,7 +31,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 struct Args {
   std::string user, level, kind, account, since;
-  std::int64_t run = 0, before = 0;
+  std::int64_t run = -1, before = 0;  // run -1: not given; 0: decisions made outside a run
   int limit = 0, page = 1;  // limit 0 = the default (50 runs, 100 events; all events in JSON)
   bool json = false;
 };
@@ -39,7 +39,7 @@ struct Args {
 // The command to see the next page, for the footer.
 std::string next_page(const Args& a, int page) {
   std::string cmd = "qblink log " + terminal_safe(a.user);
-  if (a.run) cmd += " --run " + std::to_string(a.run);
+  if (a.run >= 0) cmd += " --run " + std::to_string(a.run);
   if (!a.level.empty()) cmd += " --level " + terminal_safe(a.level);
   if (!a.kind.empty()) cmd += " --kind " + terminal_safe(a.kind);
   if (!a.account.empty()) cmd += " --account '" + terminal_safe(a.account) + "'";
@@ -74,20 +74,27 @@ void footer(const Args& a, std::size_t shown, std::size_t total, std::size_t lim
 
 void show_events(store::Tx& tx, const store::Tenant& t, const Args& a, std::int64_t since) {
   std::vector<store::RunRow> runs;
-  if (a.run) {
+  store::RunRow admin;  // run 0: the admin's decisions (review, links, approvals)
+  admin.tenant_id = t.id;
+  admin.outcome = "admin decisions";
+  admin.summary = "decisions made outside a Web Connector run";
+  if (a.run == 0) {
+    runs.push_back(admin);
+  } else if (a.run > 0) {
     const auto run = tx.run(a.run);
     if (!run || run->tenant_id != t.id)
       throw Error("no run " + std::to_string(a.run) + " for " + terminal_safe(a.user));
     runs.push_back(*run);
   } else {
     runs = tx.runs(t.id, 1 << 30);
+    runs.push_back(admin);
   }
   const auto kinds = split_commas(a.kind);
   const int min_level = a.level.empty() ? 0 : level_rank(a.level);
   std::vector<store::EventRow> all;
   for (const auto& r : runs) {
-    if (!a.run && since && r.ended_at && r.ended_at < since) continue;
-    for (auto& e : tx.events(r.id)) {
+    if (a.run < 0 && since && r.ended_at && r.ended_at < since) continue;
+    for (auto& e : tx.tenant_events(t.id, r.id)) {
       if (level_rank(e.level) < min_level) continue;
       if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) continue;
       if (!a.account.empty() && e.account_id != a.account) continue;
@@ -115,7 +122,7 @@ void show_events(store::Tx& tx, const store::Tenant& t, const Args& a, std::int6
     std::cout << arr.dump(2) << "\n";
     return;
   }
-  if (a.run) {
+  if (a.run >= 0) {
     const auto& run = runs[0];
     std::cout << "run " << run.id << " (" << terminal_safe(run.outcome)
               << "): " << fit(run.summary, 70) << "\n";
@@ -130,13 +137,13 @@ void show_events(store::Tx& tx, const store::Tenant& t, const Args& a, std::int6
     return;
   }
   // 100 columns: [RUN 6] TIME 19, LEVEL 5, KIND 10, ACCOUNT 10, MESSAGE the rest.
-  const std::size_t message = a.run ? 48 : 40;
-  if (!a.run) std::cout << fit("RUN", 6) << "  ";
+  const std::size_t message = a.run >= 0 ? 48 : 40;
+  if (a.run < 0) std::cout << fit("RUN", 6) << "  ";
   std::cout << fit("TIME (UTC)", 19) << "  " << fit("LEVEL", 5) << "  " << fit("KIND", 10) << "  "
             << fit("ACCOUNT", 10) << "  MESSAGE\n";
   bool cut = false;
   for (const auto& e : shown) {
-    if (!a.run) std::cout << fit(std::to_string(e.run_id), 6) << "  ";
+    if (a.run < 0) std::cout << fit(std::to_string(e.run_id), 6) << "  ";
     const auto text = fit(e.message, message);
     cut |= text.size() >= 3 && text.ends_with("\u2026");
     std::cout << format_time(e.at) << "  " << fit(e.level, 5) << "  " << fit(e.kind, 10) << "  "
@@ -195,7 +202,7 @@ void add_log_command(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("log", "The sync log: runs, or events (one run's, or filtered)");
   cmd->add_option("USER", a->user)->required();
-  cmd->add_option("--run", a->run, "Show this run's events");
+  cmd->add_option("--run", a->run, "Show this run's events (0: the admin's decisions)");
   cmd->add_option("--level", a->level, "Events at this level or worse: info, warn, error")
       ->check(CLI::IsMember({"info", "warn", "warning", "error"}));
   cmd->add_option("--kind", a->kind, "Events of these kinds (comma-separated), e.g. linked,review");
@@ -212,7 +219,7 @@ void add_log_command(CLI::App& app, Context& ctx) {
     auto store = open_store(ctx.db_path);
     auto tx = store->begin(false);
     const auto t = require_tenant(*tx, a->user);
-    if (a->run || !a->level.empty() || !a->kind.empty() || !a->account.empty())
+    if (a->run >= 0 || !a->level.empty() || !a->kind.empty() || !a->account.empty())
       show_events(*tx, t, *a, since);
     else
       show_runs(*tx, t, *a, since);
