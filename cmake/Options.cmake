@@ -18,7 +18,7 @@ option(QBLINK_WERROR "Treat warnings in our own code as errors (default: top-lev
 option(QBLINK_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(QBLINK_TSAN "Build with ThreadSanitizer (not with QBLINK_SANITIZE)" OFF)
 option(QBLINK_FUZZ "Build the libFuzzer targets in fuzz/ (clang only)" OFF)
-option(QBLINK_PCH "Precompile the Boost.Beast/Asio headers of the HTTP layer" ON)
+option(QBLINK_PCH "Precompile the CLI layer's heavy headers (CLI11, nlohmann/json)" ON)
 if(QBLINK_SANITIZE AND QBLINK_TSAN)
   message(FATAL_ERROR "QBLINK_SANITIZE and QBLINK_TSAN cannot be combined")
 endif()

@@ -12,7 +12,10 @@ packages=(
   help2man                    # man pages from --help at build time (optional)
 )
 if [[ "${1:-}" == "--with-tests" ]]; then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils wrk)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils wrk
+    clang-format clang clang-tidy   # CI's format check, libFuzzer targets (fuzz/), clang-tidy
+    debootstrap curl                # deploy/package-test.sh: a clean Debian root, health probe
+  )
 fi
 
 missing=()

@@ -3,20 +3,41 @@
 # and runs the whole suite. The program ends up at build/qblink.
 #   deploy/test.sh              the normal build in build/
 #   deploy/test.sh --sanitize   an ASan+UBSan build in build-asan/ (what CI also runs)
+#   deploy/test.sh --tsan       a ThreadSanitizer build in build-tsan/: the server and the test
+#                               programs that run threads against it (e2e, http, store)
+# Further arguments go to cmake's configure step (CI passes -DQBLINK_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQBLINK_BUILD_TESTS=ON -DQBLINK_BUILD_BENCH=ON)
-if [[ "${1:-}" == "--sanitize" ]]; then
-  build=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DQBLINK_SANITIZE=ON -DQBLINK_BUILD_TESTS=ON -DQBLINK_BUILD_BENCH=OFF)
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-fi
+targets=()
+tests=()
+case "${1:-}" in
+  --sanitize)
+    shift
+    build=build-asan
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DQBLINK_SANITIZE=ON -DQBLINK_BUILD_TESTS=ON -DQBLINK_BUILD_BENCH=OFF)
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ;;
+  --tsan)
+    shift
+    build=build-tsan
+    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQBLINK_TSAN=ON -DQBLINK_BUILD_TESTS=ON -DQBLINK_BUILD_BENCH=OFF)
+    targets=(--target qblink qblink_e2e_tests qblink_http_tests qblink_store_tests)
+    tests=(build-tsan/tests/qblink_e2e_tests build-tsan/tests/qblink_http_tests
+           build-tsan/tests/qblink_store_tests)
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    ;;
+esac
 
 deploy/setup.sh --with-tests
 reference="${QBLINK_REFERENCE_DIR:-$(pwd)/../shared/reference}"
-cmake -S . -B "$build" -G Ninja "${flags[@]}" -DQBLINK_REFERENCE_DIR="$reference"
-cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300
+cmake -S . -B "$build" -G Ninja "${flags[@]}" -DQBLINK_REFERENCE_DIR="$reference" "$@"
+cmake --build "$build" -j"$(nproc)" "${targets[@]}"
+if ((${#tests[@]})); then
+  for t in "${tests[@]}"; do "$t" --gtest_brief=1; done
+else
+  ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300
+fi
