@@ -15,6 +15,7 @@ if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils wrk
     clang-format clang clang-tidy   # CI's format check, libFuzzer targets (fuzz/), clang-tidy
     debootstrap curl                # deploy/package-test.sh: a clean Debian root, health probe
+    chromium chromium-driver python3-selenium   # tests/console: the browser console in headless chromium
   )
 fi
 

@@ -443,6 +443,35 @@ class Throttle {
 
 enum class Scope { Public, Tenant, Admin };
 
+// The value of cookie `name` in a Cookie header field, or "".
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    auto part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    const auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
+      auto value = part.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+  }
+  return {};
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// A console session: 128 random bits in the cookie, a CSRF token of 128 more for changes.
+struct Session {
+  std::int64_t tenant_id = 0;
+  std::string csrf;
+  std::int64_t created = 0;
+  std::int64_t last_seen = 0;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- the API
@@ -452,6 +481,8 @@ struct Api::Impl {
   store::Store& store;
   Options options;
   Throttle throttle;
+  std::mutex sessions_mutex;
+  std::map<std::string, Session> sessions;  // by session id
 
   Impl(admin::Service& s, store::Store& st, Options o)
       : service(s),
@@ -494,7 +525,11 @@ struct Api::Impl {
       throw p;
     };
     const auto& h = call.authorization;
-    if (h.empty()) unauthorized("send an API token as Authorization: Bearer <token>");
+    if (h.empty()) {
+      if (auto sid = cookie_value(call.cookie, kSessionCookie); !sid.empty())
+        return session_tenant(call, scope, sid, t);
+      unauthorized("send an API token as Authorization: Bearer <token>");
+    }
     if (!iequals_prefix(h, "bearer ")) unauthorized("the Authorization scheme must be Bearer");
     auto token = h.substr(7);
     while (!token.empty() && token.front() == ' ') token.erase(0, 1);
@@ -521,6 +556,144 @@ struct Api::Impl {
            "this path reads or changes one tenant's data: use a token made with `qblink token "
            "create USER`");
     return tenant;
+  }
+
+  // ------------------------------------------------------------ console sessions
+
+  bool expired(const Session& s, std::int64_t t) const {
+    return t - s.last_seen >= options.session_idle || t - s.created >= options.session_max;
+  }
+
+  // The session named by the cookie, refreshed; nullopt when unknown or expired.
+  std::optional<Session> find_session(const std::string& sid, std::int64_t t) {
+    std::lock_guard lock(sessions_mutex);
+    auto it = sessions.find(sid);
+    if (it == sessions.end()) return std::nullopt;
+    if (expired(it->second, t)) {
+      sessions.erase(it);
+      return std::nullopt;
+    }
+    it->second.last_seen = t;
+    return it->second;
+  }
+
+  void drop_session(const std::string& sid) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(sid);
+  }
+
+  [[noreturn]] static void session_required(const std::string& detail) {
+    Problem p{401, "unauthorized", "Authentication required", detail, nullptr, {}};
+    throw p;
+  }
+
+  static bool changes(const Call& call) { return call.method != "GET" && call.method != "HEAD"; }
+
+  // A change made with a session cookie must carry the session's CSRF token.
+  static void check_csrf(const Call& call, const Session& s) {
+    if (!same_secret(call.csrf, s.csrf))
+      fail(403, "csrf", "The CSRF token is missing or wrong",
+           "a change made with a console session must carry the session's token in " +
+               std::string(kCsrfHeader));
+  }
+
+  store::Tenant session_tenant(const Call& call, Scope scope, const std::string& sid,
+                               std::int64_t t) {
+    const auto s = find_session(sid, t);
+    if (!s) session_required("the console session has expired or is not valid; sign in again");
+    if (changes(call)) check_csrf(call, *s);
+    auto tx = store.begin(false);
+    auto tenant = tx->tenant(s->tenant_id);
+    tx.reset();
+    if (!tenant) {
+      drop_session(sid);
+      session_required("the session's tenant was removed");
+    }
+    if (scope == Scope::Admin)
+      fail(403, "forbidden", "An admin token is required",
+           "this path manages tenants: a console session acts for one tenant only");
+    return *tenant;
+  }
+
+  std::string session_cookie(const Call& call, const std::string& value,
+                             std::int64_t max_age) const {
+    const bool secure = options.secure_cookie.value_or(!iequals_prefix(call.origin, "http://"));
+    return fmt::format("{}={}; Path=/api/v1; Max-Age={}; HttpOnly; SameSite=Strict{}",
+                       kSessionCookie, value, max_age, secure ? "; Secure" : "");
+  }
+
+  json session_json(const std::string& user, const Session& s) const {
+    return {{"user", user},
+            {"csrf_token", s.csrf},
+            {"csrf_header", std::string(kCsrfHeader)},
+            {"idle_timeout", options.session_idle}};
+  }
+
+  http::Response sign_in(Ctx& c) {
+    Query q(c.query, {});
+    const auto t = now();
+    if (auto wait = throttle.blocked(c.call.remote, t); wait > 0) {
+      Problem p{429,
+                "too-many-requests",
+                "Too many failed attempts",
+                "too many failed sign-ins from this address; try again later",
+                nullptr,
+                {{"Retry-After", std::to_string(wait)}}};
+      throw p;
+    }
+    const auto body = parse_body(c.call);
+    check_fields(body, {"user", "password"});
+    const auto user = req_string(body, "user");
+    const auto password = req_string(body, "password");
+    auto tx = store.begin(false);
+    auto tenant = user.size() <= 100 ? tx->tenant_by_name(user) : std::nullopt;
+    tx.reset();
+    bool ok = false;
+    if (tenant && password.size() <= 1024)
+      ok = sync::verify_password(tenant->password_hash, password);
+    else
+      sync::burn_verify_time(password.substr(0, 1024));
+    if (!ok) {
+      throttle.failed(c.call.remote, t);
+      session_required("wrong user name or password");
+    }
+    Session s{tenant->id, sync::new_ticket(), t, t};
+    const auto sid = sync::new_ticket();
+    {
+      std::lock_guard lock(sessions_mutex);
+      std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
+      sessions.emplace(sid, s);
+    }
+    auto r = json_response(session_json(tenant->username, s), 201);
+    r.headers.emplace_back("Set-Cookie", session_cookie(c.call, sid, options.session_max));
+    return r;
+  }
+
+  http::Response current_session(Ctx& c) {
+    Query q(c.query, {});
+    const auto sid = cookie_value(c.call.cookie, kSessionCookie);
+    const auto s = sid.empty() ? std::nullopt : find_session(sid, now());
+    if (!s) session_required("no console session; sign in with POST /api/v1/session");
+    auto tx = store.begin(false);
+    auto tenant = tx->tenant(s->tenant_id);
+    tx.reset();
+    if (!tenant) {
+      drop_session(sid);
+      session_required("the session's tenant was removed");
+    }
+    return json_response(session_json(tenant->username, *s));
+  }
+
+  http::Response sign_out(Ctx& c) {
+    Query q(c.query, {});
+    const auto sid = cookie_value(c.call.cookie, kSessionCookie);
+    const auto s = sid.empty() ? std::nullopt : find_session(sid, now());
+    if (!s) session_required("no console session to end");
+    check_csrf(c.call, *s);
+    drop_session(sid);
+    auto r = json_response({{"signed_out", true}});
+    r.headers.emplace_back("Set-Cookie", session_cookie(c.call, "", 0));
+    return r;
   }
 
   http::Response handle(const Call& call) {
@@ -1136,6 +1309,9 @@ struct Api::Impl {
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
   static const std::vector<Route> routes = {
       {"GET", "/api/v1/openapi.json", Scope::Public, &Impl::openapi},
+      {"POST", "/api/v1/session", Scope::Public, &Impl::sign_in},
+      {"GET", "/api/v1/session", Scope::Public, &Impl::current_session},
+      {"DELETE", "/api/v1/session", Scope::Public, &Impl::sign_out},
       {"GET", "/api/v1/status", Scope::Tenant, &Impl::status},
       {"GET", "/api/v1/accounts", Scope::Tenant, &Impl::list_accounts},
       {"POST", "/api/v1/accounts", Scope::Tenant, &Impl::upsert_accounts},
@@ -1183,7 +1359,10 @@ Call to_call(const http::Request& r) {
               r.content_type,
               r.body,
               r.client_ip.empty() ? r.remote : r.client_ip,
-              authorization_of(r)};
+              authorization_of(r),
+              r.header("Cookie"),
+              r.header(kCsrfHeader),
+              r.header("Origin")};
 }
 
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,

@@ -34,7 +34,17 @@ struct Options {
   std::int64_t failed_auth_window = 15 * 60;       // seconds
   int default_schedule_minutes = 60;               // for "stale" when the schedule is unknown
   std::function<std::int64_t()> clock;             // unix seconds; empty = system clock
+  // Console sessions (POST /api/v1/session): idle and absolute lifetimes, in seconds.
+  std::int64_t session_idle = 30 * 60;
+  std::int64_t session_max = 12 * 60 * 60;
+  // The session cookie's Secure attribute. nullopt: Secure unless the sign-in request's Origin
+  // is plain http:// (loopback, or a plain-HTTP listener the operator allowed).
+  std::optional<bool> secure_cookie;
 };
+
+// The console's session cookie and the header that must carry its CSRF token on every change.
+inline constexpr std::string_view kSessionCookie = "qblink_session";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 
 // An API request as the dispatcher sees it: the Authorization header travels beside the
 // http::Request until that struct carries header fields of its own.
@@ -45,6 +55,9 @@ struct Call {
   std::string body;
   std::string remote;
   std::string authorization;  // the Authorization header field's value, "" when absent
+  std::string cookie;         // the Cookie header field's value (console sessions)
+  std::string csrf;           // the X-CSRF-Token header field's value
+  std::string origin;         // the Origin header field's value
 };
 
 class Api {
@@ -69,6 +82,10 @@ class Api {
 // fields when it has them (a `headers` list or an `authorization` field).
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,
                                 const Options& options = {});
+
+// A tenant's console session is a credential beside bearer tokens: the session cookie names it,
+// and every method but GET and HEAD must also carry its CSRF token in X-CSRF-Token. A bearer
+// token, when sent, wins. Sessions live in memory: a restart signs everyone out.
 
 // The http::Request -> Call adapter add_routes uses.
 Call to_call(const http::Request& request);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "admin/service.h"
+#include "console/console.h"
 #include "http/router.h"
 #include "soap/adapter.h"
 #include "sync/service.h"
@@ -135,6 +136,8 @@ http::Endpoint make_endpoint(sync::Service& service, const EndpointOptions& opti
   if (options.api_store) {
     admin = std::make_shared<admin::Service>(*options.api_store, options.api.clock);
     json_api = api::add_routes(router, *admin, *options.api_store, options.api);
+    // The browser console: static files whose script calls only /api/v1.
+    console::add_routes(router);
   }
 
   auto endpoint = router.endpoint();

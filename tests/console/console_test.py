@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""Browser tests of the qblink console (issue 11).
+
+Starts a real `qblink serve` on a loopback port with a database prepared by the CLI, plays the
+Web Connector with `qblink simulate`, and drives Debian's headless chromium through
+chromium-driver (WebDriver). Exits 77 (ctest SKIP_RETURN_CODE) only when chromium, chromedriver
+or python3-selenium is missing. Screenshots of every page go to OUT/screenshots.
+
+usage: console_test.py --qblink BUILD/qblink --out DIR
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SKIP = 77
+PASSWORD = "acme-console-pw1"
+OTHER_PASSWORD = "other-console-pw1"
+XSS = "<img src=x onerror=alert(1)>"
+
+CUSTOMERS = """account_id,name,accounting_name,phone,email
+C100,Acme Plumbing,Acme Plumbing Ltd,,
+C101,Bright Spark Electrical,,,
+C102,Coastal HVAC,Coastal  HVAC Services,,
+C103,Riverside Flats,Dunmore Property Management:Riverside Flats,,
+C104,Evergreen Landscaping,,,
+C105,Greenway Pest Control,,,
+C106,Summit Roofing & Gutters,,,
+C107,Riverside HVAC,,,
+C108,Tom Reyes,,555-014-2277,Office@ReyesPools.com
+C109,"<img src=x onerror=alert(1)>",,,
+"""
+SUPPLIERS = """account_id,name,accounting_name
+S200,Harbor Supply Co,
+S201,Metro Pipe and Fittings,
+S202,Northwind Tools,
+"""
+COMPANY = {
+    "company_name": "Harbor Field Services",
+    "customers": [
+        {"name": "Acme Plumbing Ltd", "phone": "555-0100"},
+        {"name": "Bright Spark Electrical"},
+        {"name": "Coastal HVAC Services"},
+        {"name": "Dunmore Property Management"},
+        {"name": "Riverside Flats", "full_name": "Dunmore Property Management:Riverside Flats"},
+        {"name": "Evergreen Landscaping", "is_active": False},
+        {"name": "Riverside HVAC LLC"},
+        {"name": "Reyes Pool Services Inc", "phone": "(555) 014-2277",
+         "email": "office@reyespools.com"},
+    ],
+    "vendors": [{"name": "Harbor Supply Co"}, {"name": "Metro Pipe & Fittings"}],
+}
+
+
+def log(*a):
+    print("[console]", *a, flush=True)
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    log("ok:", what)
+
+
+def find_browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver") or (
+        "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return None, None, "python3-selenium is not installed"
+    if not chromium or not driver:
+        return None, None, "chromium or chromium-driver is not installed"
+    return chromium, driver, ""
+
+
+class Server:
+    def __init__(self, qblink, db, workdir):
+        self.qblink, self.db, self.workdir = qblink, db, workdir
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(workdir, "serve.log"), "w")
+        self.proc = subprocess.Popen(
+            [qblink, "--db", db, "serve", "--listen", f"127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(self.base + "/health/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if self.proc.poll() is not None:
+                raise Failure("qblink serve exited early; see " + self.log.name)
+            time.sleep(0.1)
+        raise Failure("qblink serve did not become ready")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def cli(qblink, db, *args, stdin=None):
+    r = subprocess.run([qblink, "--db", db, *args], input=stdin, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"qblink {' '.join(args)} failed: {r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def simulate(qblink, server, workdir, user, password):
+    r = subprocess.run([qblink, "simulate", "--url", server.base + "/qbwc", "--user", user,
+                        "--password-stdin", "--company", os.path.join(workdir, "company.json")],
+                       input=password + "\n", capture_output=True, text=True)
+    log("simulate:", r.stdout.strip().splitlines()[-1:] if r.stdout.strip() else r.stderr)
+    if r.returncode != 0:
+        raise Failure("qblink simulate failed: " + r.stdout + r.stderr)
+
+
+def request(base, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection(base.split("//")[1], timeout=30)
+    h = dict(headers or {})
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=h)
+    r = conn.getresponse()
+    text = r.read().decode()
+    result = (r.status, {k.lower(): v for k, v in r.getheaders()}, text)
+    conn.close()
+    return result
+
+
+# ---------------------------------------------------------------------------- browser steps
+
+class Console:
+    def __init__(self, chromium, driver_path, base, shots):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = chromium
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--window-size=1280,1000", "--no-first-run", "--disable-extensions"):
+            opts.add_argument(a)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.d = webdriver.Chrome(service=Service(driver_path), options=opts)
+        self.d.set_window_size(1280, 1000)
+        self.base, self.shots = base, shots
+
+    def q(self, css):
+        from selenium.webdriver.common.by import By
+        return self.d.find_element(By.CSS_SELECTOR, css)
+
+    def qa(self, css):
+        from selenium.webdriver.common.by import By
+        return self.d.find_elements(By.CSS_SELECTOR, css)
+
+    def wait(self, fn, what, timeout=15):
+        end = time.time() + timeout
+        last = None
+        while time.time() < end:
+            try:
+                v = fn()
+                if v:
+                    return v
+            except Exception as e:  # stale elements while the page re-renders
+                last = e
+            time.sleep(0.1)
+        self.shot("failed-" + what.replace(" ", "-")[:40])
+        raise Failure(f"timed out waiting for: {what} ({last})")
+
+    def shot(self, name):
+        os.makedirs(self.shots, exist_ok=True)
+        path = os.path.join(self.shots, name + ".png")
+        self.d.save_screenshot(path)
+        return path
+
+    def message(self):
+        return self.q("#message").text
+
+    def sign_in(self, user, password):
+        self.d.get(self.base + "/console")
+        self.wait(lambda: self.q("#page-signin").is_displayed(), "the sign-in form")
+        self.q("#signin-user").clear()
+        self.q("#signin-user").send_keys(user)
+        self.q("#signin-password").send_keys(password)
+        self.q("#signin-submit").click()
+
+    def go(self, page):
+        self.q(f'#nav a[data-page="{page}"]').click()
+        self.wait(lambda: self.q("#page-" + page).is_displayed(), "page " + page)
+
+    def no_alert(self):
+        from selenium.common.exceptions import NoAlertPresentException
+        try:
+            self.d.switch_to.alert
+            return False
+        except NoAlertPresentException:
+            return True
+
+    def csp_errors(self):
+        return [e["message"] for e in self.d.get_log("browser")
+                if "Content Security Policy" in e["message"] or "Refused to" in e["message"]]
+
+    def session_cookie(self):
+        # Path=/api/v1: not visible from /console through WebDriver's cookie API; ask DevTools.
+        for k in self.d.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]:
+            if k["name"] == "qblink_session" and k["value"]:
+                return k
+        return None
+
+    def quit(self):
+        self.d.quit()
+
+
+def browser_flow(c, qblink, db, server, workdir, shots):
+    # Sign-in failure first: a wrong password is refused and no page opens.
+    c.sign_in("acme", "wrong-password")
+    c.wait(lambda: "failed" in c.q("#signin-error").text, "the sign-in error")
+    check(not c.q("#nav").is_displayed(), "a wrong password opens nothing")
+    c.shot("signin-failed")
+
+    c.sign_in("acme", PASSWORD)
+    c.wait(lambda: c.q("#page-status").is_displayed(), "the status page")
+    c.wait(lambda: "Harbor Field Services" in c.q("#status-list").text, "the company file")
+    status_text = c.q("#page-status").text
+    check("Last run" in status_text and "Last success" in status_text, "status shows the runs")
+    check("to review" in status_text and "adds to approve" in status_text, "status shows what waits")
+    check("qblink qwc acme" in status_text, "status explains the .qwc")
+    cookie = c.session_cookie()
+    check(cookie is not None and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict",
+          "the session cookie is HttpOnly and SameSite=Strict")
+    check(c.d.execute_script("return document.cookie").find("qblink_session") < 0,
+          "the script cannot read the session cookie")
+    c.shot("status")
+
+    # Review: each account beside its candidates, strongest first.
+    c.go("review")
+    c.wait(lambda: len(c.qa("#review-list .item")) > 0, "review items")
+    before = len(c.qa("#review-list .item"))
+    log("review items:", before)
+    for item in c.qa("#review-list .item"):
+        scores = [float(b.text.split("score ")[-1]) for b in item.find_elements("css selector", ".candidate .badge") if "score" in b.text]
+        check(scores == sorted(scores, reverse=True), "candidates strongest first for " + item.find_element("css selector", "h3").text)
+    check(any(e.text for e in c.qa("#review-list .evidence li")), "evidence is shown")
+    c.shot("review")
+
+    # Accept one candidate with its button: the account that is not a strong match, if any.
+    weak = [i for i in c.qa("#review-list .item") if not i.find_elements("css selector", ".badge.strong")]
+    target = weak[0] if weak else c.qa("#review-list .item")[0]
+    name = target.find_element("css selector", "h3").text
+    target.find_element("css selector", ".candidate button").click()
+    c.wait(lambda: "Accepted a link for " + name in c.message(), "accepting " + name)
+    c.wait(lambda: len(c.qa("#review-list .item")) == before - 1, "one fewer review item")
+
+    # Reject one with the keyboard: j moves, r rejects the current account.
+    from selenium.webdriver.common.keys import Keys  # noqa: F401
+    from selenium.webdriver.common.action_chains import ActionChains
+    n = len(c.qa("#review-list .item"))
+    c.qa("#review-list .item")[0].click()
+    rejected = c.qa("#review-list .item")[0].find_element("css selector", "h3").text
+    ActionChains(c.d).send_keys("j").send_keys("k").send_keys("r").perform()
+    c.wait(lambda: "Rejected the candidates of " + rejected in c.message(), "rejecting with r")
+    c.wait(lambda: len(c.qa("#review-list .item")) == n - 1, "one fewer after r")
+
+    # Bulk accept of strong matches.
+    n = len(c.qa("#review-list .item"))
+    strong = len([i for i in c.qa("#review-list .item") if i.find_elements("css selector", ".badge.strong")])
+    log("strong left:", strong)
+    if strong:
+        c.q("#review-accept-strong").click()
+        c.wait(lambda: "strong match(es)" in c.message(), "bulk accept")
+        c.wait(lambda: len(c.qa("#review-list .item")) == n - strong, "strong items gone")
+    check(strong > 0 or n == 0, "there were strong matches to accept in bulk")
+    c.shot("review-after")
+
+    # Adds awaiting approval: the XSS name renders as text; reject it, approve the rest.
+    c.go("adds")
+    c.wait(lambda: len(c.qa("#adds-table tbody tr")) >= 3, "adds awaiting approval")
+    rows = c.qa("#adds-table tbody tr")
+    names = [r.find_elements("css selector", "td")[1].text for r in rows]
+    log("adds:", names)
+    check(XSS in names, "a customer named like an <img> tag renders as text")
+    check(len(c.qa("#adds-table img")) == 0 and len(c.qa("#main img")) == 0, "no <img> element was made")
+    check(c.no_alert(), "no alert ran")
+    c.shot("adds")
+    xss_row = rows[names.index(XSS)]
+    xss_row.find_element("css selector", "input[type=checkbox]").click()
+    c.q("#adds-reject").click()
+    c.wait(lambda: "Rejected 1 add(s)" in c.message(), "reject selected")
+    left = len(c.qa("#adds-table tbody tr"))
+    c.q("#adds-approve-all").click()
+    c.wait(lambda: f"Approved {left} add(s)" in c.message(), "approve all")
+    c.wait(lambda: c.q("#adds-empty").is_displayed(), "no add left")
+
+    # The link table before the next run.
+    c.go("links")
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) >= 13, "the link table")
+    c.q("#links-search").send_keys("Greenway")
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) == 1, "search by name")
+    before_row = c.q("#links-table tbody tr").text
+    check("linked" not in before_row.split(), "Greenway is not linked before the run")
+    c.go("log")
+    c.wait(lambda: len(c.qa("#runs-table tbody tr")) >= 1, "the runs")
+    runs_before = len(c.qa("#runs-table tbody tr"))
+
+    # The Web Connector runs again: the approved adds go to QuickBooks.
+    simulate(qblink, server, workdir, "acme", PASSWORD)
+
+    c.go("links")
+    c.q("#links-search").clear()
+    c.q("#links-search").send_keys("Greenway")
+    c.d.refresh()
+    c.wait(lambda: c.q("#page-links").is_displayed(), "links after reload")
+    c.q("#links-search").send_keys("Greenway")
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) == 1 and "linked" in c.q("#links-table tbody tr").text.split(), "Greenway linked after the run")
+    row = c.q("#links-table tbody tr").find_elements("css selector", "td")
+    list_id = row[5].text
+    check(list_id != "", "Greenway has a ListID")
+    c.q("#links-search").clear()
+    c.q("#links-search").send_keys(list_id)
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) == 1, "search by ListID")
+    c.q("#links-search").clear()
+    c.q("#links-search").send_keys("C100")
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) == 1, "search by account id")
+    c.q("#links-search").clear()
+    c.q("#links-search").send_keys("Acme Plumbing Ltd")
+    c.wait(lambda: len(c.qa("#links-table tbody tr")) == 1, "search by QuickBooks name")
+    c.q("#links-search").clear()
+    c.shot("links")
+
+    c.go("log")
+    c.wait(lambda: len(c.qa("#runs-table tbody tr")) == runs_before + 1, "a new run in the log")
+    newest = c.qa("#runs-table tbody tr")[0]
+    check(len(newest.find_elements("css selector", ".bar span")) == 3, "each run has its linked/added/review bar")
+    newest.find_element("css selector", "button").click()
+    c.wait(lambda: len(c.qa("#events-table tbody tr")) > 0, "the run's events")
+    all_events = len(c.qa("#events-table tbody tr"))
+    c.q("#events-level").send_keys("error")
+    c.q("#events-filter").click()
+    c.wait(lambda: all("error" in r.text or "No event" in r.text for r in c.qa("#events-table tbody tr")), "level filter")
+    c.q("#events-level").send_keys("Any")
+    c.q("#events-account").send_keys("C105")
+    c.q("#events-filter").click()
+    c.wait(lambda: all("C105" in r.text or "No event" in r.text for r in c.qa("#events-table tbody tr")), "account filter")
+    log("events in the newest run:", all_events)
+    c.shot("log")
+
+    # A phone-sized window: nothing overflows sideways.
+    c.d.set_window_size(390, 844)
+    for page in ("status", "review", "log"):
+        c.go(page)
+        time.sleep(0.3)
+        wide = c.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(wide <= 1, f"{page} fits a 390 px phone")
+        c.shot("phone-" + page)
+    c.d.set_window_size(1280, 1000)
+    check(c.csp_errors() == [], "no Content-Security-Policy violation")
+
+    # Sign-out ends the session.
+    c.q("#signout").click()
+    c.wait(lambda: c.q("#page-signin").is_displayed(), "signed out")
+    check(c.session_cookie() is None, "the cookie is cleared")
+    c.d.get(c.base + "/console#links")
+    c.wait(lambda: c.q("#page-signin").is_displayed(), "still signed out after reload")
+
+    # The second tenant sees only its own accounts.
+    c.sign_in("other", OTHER_PASSWORD)
+    c.wait(lambda: c.q("#page-status").is_displayed(), "other's status")
+    c.go("links")
+    c.wait(lambda: "Other Secret Co" in c.q("#links-table").text, "other's own account")
+    check("Acme" not in c.q("#links-table").text and "Greenway" not in c.q("#links-table").text,
+          "a second tenant cannot see the first's accounts")
+    c.go("log")
+    time.sleep(0.5)
+    check(len(c.qa("#runs-table tbody tr")) == 0, "a second tenant sees none of the first's runs")
+    c.shot("other-tenant")
+
+
+def http_checks(base):
+    # The page and its headers.
+    st, h, body = request(base, "GET", "/console")
+    check(st == 200 and "text/html" in h["content-type"], "GET /console serves the page")
+    csp = h.get("content-security-policy", "")
+    check("default-src 'self'" in csp and "unsafe-inline" not in csp and "script-src 'self'" in csp,
+          "a strict Content-Security-Policy")
+    check("<script>" not in body and not re.search(r"\son[a-z]+\s*=", body) and "style=" not in body,
+          "no inline script, handler or style in the page")
+    check(h.get("x-content-type-options") == "nosniff", "nosniff")
+    for asset in ("/console/app.js", "/console/app.css", "/console/"):
+        st, h, _ = request(base, "GET", asset)
+        check(st == 200 and "content-security-policy" in h, "GET " + asset)
+    check("innerHTML" not in request(base, "GET", "/console/app.js")[2], "the script never uses innerHTML")
+
+    # Session cookie attributes, and CSRF: a change without the token is refused.
+    st, h, body = request(base, "POST", "/api/v1/session", {"user": "acme", "password": PASSWORD},
+                          {"Origin": base})
+    check(st == 201, "sign-in over HTTP")
+    cookie = h["set-cookie"]
+    check("HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie,
+          "plain-HTTP sign-in: HttpOnly, SameSite=Strict, no Secure")
+    sid = cookie.split(";")[0]
+    csrf = json.loads(body)["csrf_token"]
+    check(len(sid.split("=")[1]) == 32 and len(csrf) == 32, "128-bit session id and CSRF token")
+    st, h2, _ = request(base, "POST", "/api/v1/session", {"user": "acme", "password": PASSWORD},
+                        {"Origin": "https://sync.example.com"})
+    check(st == 201 and "; Secure" in h2["set-cookie"], "HTTPS sign-in: the cookie is Secure")
+    st, _, _ = request(base, "GET", "/api/v1/status", headers={"Cookie": sid})
+    check(st == 200, "the session reads the API")
+    decision = {"decisions": [{"kind": "customer", "account_id": "C999", "action": "reject"}]}
+    st, _, b = request(base, "POST", "/api/v1/review/decisions", decision, {"Cookie": sid})
+    check(st == 403 and "csrf" in b, "a change without the CSRF token is refused (403)")
+    st, _, b = request(base, "POST", "/api/v1/adds/approve", {"all": True},
+                       {"Cookie": sid, "X-CSRF-Token": "0" * 32})
+    check(st == 403 and "csrf" in b, "a change with a wrong CSRF token is refused")
+    st, _, _ = request(base, "DELETE", "/api/v1/session", headers={"Cookie": sid})
+    check(st == 403, "sign-out without the token is refused")
+    st, _, _ = request(base, "GET", "/api/v1/tenants", headers={"Cookie": sid})
+    check(st == 403, "a console session is not an admin credential")
+    st, _, _ = request(base, "DELETE", "/api/v1/session", headers={"Cookie": sid, "X-CSRF-Token": csrf})
+    check(st == 200, "sign-out with the token")
+    st, _, _ = request(base, "GET", "/api/v1/status", headers={"Cookie": sid})
+    check(st == 401, "the session is gone after sign-out")
+
+    # Another tenant's session sees only its own data.
+    st, h, body = request(base, "POST", "/api/v1/session", {"user": "other", "password": OTHER_PASSWORD})
+    osid = h["set-cookie"].split(";")[0]
+    st, _, b = request(base, "GET", "/api/v1/accounts?kind=customer", headers={"Cookie": osid})
+    ids = [a["account_id"] for a in json.loads(b)["items"]]
+    check(st == 200 and ids == ["O1"], "the second tenant's session lists only its own accounts")
+    st, _, b = request(base, "GET", "/api/v1/runs", headers={"Cookie": osid})
+    check(json.loads(b)["items"] == [], "the second tenant sees none of the first's runs")
+
+
+def throttle_checks(base):
+    # Last: it blocks this address. Failed sign-ins are throttled per client address.
+    codes = []
+    for _ in range(12):
+        st, h, _ = request(base, "POST", "/api/v1/session", {"user": "acme", "password": "nope-nope"})
+        codes.append(st)
+    check(codes[0] == 401 and codes[-1] == 429, f"failed sign-ins are throttled ({codes})")
+    st, h, _ = request(base, "POST", "/api/v1/session", {"user": "acme", "password": PASSWORD})
+    check(st == 429 and "retry-after" in h, "even the right password waits while throttled")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qblink", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--http-only", action="store_true", help="skip the browser part")
+    args = ap.parse_args()
+    chromium, driver, why = find_browser()
+    if not args.http_only and why:
+        print("SKIP: " + why + " (apt-get install chromium chromium-driver python3-selenium)")
+        return SKIP
+    shots = os.path.join(args.out, "screenshots")
+    os.makedirs(args.out, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="qblink-console-", dir=args.out)
+    db = os.path.join(workdir, "qblink.db")
+    with open(os.path.join(workdir, "company.json"), "w") as f:
+        json.dump(COMPANY, f)
+    for name, text in (("customers.csv", CUSTOMERS), ("suppliers.csv", SUPPLIERS),
+                       ("other.csv", "account_id,name,accounting_name\nO1,Other Secret Co,\n")):
+        with open(os.path.join(workdir, name), "w") as f:
+            f.write(text)
+    cli(args.qblink, db, "user", "add", "acme", "--password-stdin", stdin=PASSWORD + "\n")
+    cli(args.qblink, db, "user", "add", "other", "--password-stdin", stdin=OTHER_PASSWORD + "\n")
+    cli(args.qblink, db, "customers", "import", "acme", os.path.join(workdir, "customers.csv"))
+    cli(args.qblink, db, "suppliers", "import", "acme", os.path.join(workdir, "suppliers.csv"))
+    cli(args.qblink, db, "customers", "import", "other", os.path.join(workdir, "other.csv"))
+    server = Server(args.qblink, db, workdir)
+    console = None
+    try:
+        simulate(args.qblink, server, workdir, "acme", PASSWORD)
+        if not args.http_only:
+            console = Console(chromium, driver, server.base, shots)
+            browser_flow(console, args.qblink, db, server, workdir, shots)
+        http_checks(server.base)
+        throttle_checks(server.base)
+    except Failure as e:
+        print("FAIL:", e, flush=True)
+        print("server log:", open(os.path.join(workdir, "serve.log")).read()[-3000:])
+        return 1
+    finally:
+        if console:
+            console.quit()
+        server.stop()
+    log("all console checks passed; screenshots in", shots)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
