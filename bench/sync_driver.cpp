@@ -1,24 +1,28 @@
-// Load driver for a full simulated sync: a real `qblink serve` process, the Web Connector
-// simulator and a zero-latency fake QuickBooks in this process. Prints wall time, SOAP calls,
-// records QuickBooks returned, the server's CPU seconds and peak RSS, for a first (full) run
-// and the next (incremental) run.
+// Load driver for a whole Web Connector session: a real `qblink serve` process, and in this
+// process the Web Connector simulator (keep-alive POSTs with SOAPAction and Expect:
+// 100-continue, bodies byte for byte as QBWC sends them, qbXML escaped in the SOAP text) and a
+// zero-latency fake QuickBooks. Prints per session the wall time, SOAP calls, records QuickBooks
+// returned, the server's CPU seconds (utime + stime from /proc/PID/stat, read just before
+// serverVersion and just after closeConnection: authenticate included) and its peak RSS (VmHWM).
 //   sync_driver [QB_CUSTOMERS=20000] [ACCOUNTS_EXISTING=15000] [ACCOUNTS_NEW=5000]
-#include <signal.h>
-#include <sys/wait.h>
+//               [--no-change-runs N=1] [--cold] [--all-linked] [-- serve args...]
+// The first session is the first (full) sync; the next N are no-change (incremental) runs.
+// --cold restarts the server before each no-change run (no password remembered in memory);
+// --all-linked types the Accounting Setup name on every existing account, so that the first sync
+// links them all (a tenant with ACCOUNTS_EXISTING linked customers).
 #include <unistd.h>
 
-#include <utility>
-
-#include <boost/asio.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-#include <thread>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "bench/driver_util.h"
 #include "http/client.h"
 #include "sim/company.h"
 #include "sim/fake_quickbooks.h"
@@ -32,31 +36,6 @@ namespace {
 using namespace qblink;
 using Clock = std::chrono::steady_clock;
 
-struct ProcStats {
-  double cpu_seconds = 0;
-  long peak_rss_kb = 0;
-};
-
-ProcStats stats_of(pid_t pid) {
-  ProcStats s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  // Fields after the ")" of the command name: utime is the 14th field, stime the 15th.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) stime = std::stoul(field);
-  }
-  s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) s.peak_rss_kb = std::stol(line.substr(6));
-  return s;
-}
-
 std::string qb_time(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -68,9 +47,30 @@ std::string qb_time(std::time_t t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int qb_customers = argc > 1 ? std::atoi(argv[1]) : 20000;
-  const int existing = argc > 2 ? std::atoi(argv[2]) : 15000;
-  const int fresh = argc > 3 ? std::atoi(argv[3]) : 5000;
+  std::vector<std::string> positional, extra;
+  int no_change_runs = 1;
+  bool cold = false, all_linked = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      extra.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg == "--no-change-runs" && i + 1 < argc)
+      no_change_runs = std::atoi(argv[++i]);
+    else if (arg == "--cold")
+      cold = true;
+    else if (arg == "--all-linked")
+      all_linked = true;
+    else
+      positional.push_back(arg);
+  }
+  const auto arg_or = [&](std::size_t i, int fallback) {
+    return positional.size() > i ? std::atoi(positional[i].c_str()) : fallback;
+  };
+  const int qb_customers = arg_or(0, 20000);
+  const int existing = arg_or(1, 15000);
+  const int fresh = arg_or(2, 5000);
   namespace fs = std::filesystem;
   const fs::path dir =
       fs::temp_directory_path() / ("qblink-sync-driver-" + std::to_string(getpid()));
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
       a.account_id = "A" + std::to_string(i);
       if (i < existing) {
         a.name = "Customer " + std::to_string(100000 + i) + " Services";
-        if (i % 3 != 0) a.accounting_name = a.name;  // two thirds typed in Accounting Setup
+        if (all_linked || i % 3 != 0) a.accounting_name = a.name;  // typed in Accounting Setup
       } else {
         a.name = "New Account " + std::to_string(i);
       }
@@ -115,51 +115,39 @@ int main(int argc, char** argv) {
     tx->commit();
   }
 
-  boost::asio::io_context io;
-  unsigned short port;
-  {
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = a.local_endpoint().port();
-  }
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    execl(QBLINK_BINARY, QBLINK_BINARY, "--db", db.c_str(), "serve", "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    try {
-      http::Client c("http://127.0.0.1:" + std::to_string(port) + "/health");
-      if (c.get("/health").status == 200) break;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  auto server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
 
   sim::FakeQuickBooks qb(company);
   sim::WebConnectorOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(port) + "/qbwc";
+  o.url = server->qbwc_url();
   o.user = "load";
   o.password = "secret-pw";
   o.owner_id = owner;
   o.noop_pause_ms = 0;
-  sim::WebConnector wc(o, qb);
 
   std::printf("%d QuickBooks customers, %d accounts (%d existing, %d new)\n", qb_customers,
               existing + fresh, existing, fresh);
-  std::printf("%-12s %8s %10s %9s %12s %12s %s\n", "run", "wall s", "SOAP calls", "records",
-              "server CPU s", "peak RSS MB", "closeConnection");
+  std::printf("%-12s %8s %10s %9s %12s %14s %12s %s\n", "run", "wall s", "SOAP calls", "records",
+              "server CPU s", "(schedstat ms)", "peak RSS MB", "closeConnection");
   int exit_code = 0;
-  for (const char* label : {"full", "incremental"}) {
-    const auto before = stats_of(pid);
+  for (int run = 0; run <= no_change_runs; ++run) {
+    const std::string label = run == 0 ? "first" : "no-change " + std::to_string(run);
+    if (run > 0 && cold) {
+      server.reset();  // the old process exits before the new one opens the database
+      server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
+    }
+    o.url = server->qbwc_url();
+    sim::WebConnector wc(o, qb);
+    const auto before = server->stats();
     const auto records_before = qb.records_returned();
     const auto t0 = Clock::now();
     const auto r = wc.run_session();
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-    const auto after = stats_of(pid);
-    std::printf("%-12s %8.3f %10zu %9zu %12.3f %12.1f %s\n", label, wall, r.calls.size(),
-                qb.records_returned() - records_before, after.cpu_seconds - before.cpu_seconds,
+    const auto after = server->stats();
+    std::printf("%-12s %8.3f %10zu %9zu %12.2f %14.2f %12.1f %s\n", label.c_str(), wall,
+                r.calls.size(), qb.records_returned() - records_before,
+                after.cpu_seconds - before.cpu_seconds,
+                (after.sched_seconds - before.sched_seconds) * 1e3,
                 static_cast<double>(after.peak_rss_kb) / 1024.0, r.close_message.c_str());
     if (!r.ok) {
       std::fprintf(stderr, "session failed: %s\n", r.error.c_str());
@@ -168,9 +156,7 @@ int main(int argc, char** argv) {
   }
   std::printf("QuickBooks now holds %zu customers (expected %d)\n", company.customers.size(),
               qb_customers + fresh);
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  server.reset();
   fs::remove_all(dir);
   return exit_code;
 }

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <cstdint>
 
 #include "cli/commands.h"
 #include "cli/endpoint.h"
@@ -24,6 +25,8 @@ struct ServeArgs {
   std::size_t max_connections = 512;
   std::size_t max_connections_per_ip = 64;
   int page_size = 500;
+  std::int64_t password_cache_seconds = 600;
+  int max_concurrent_hashes = 2;
 };
 
 // A whole number of megabytes in [1, 4096], as bytes; anything else is a clear error (not a
@@ -74,6 +77,11 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-connections-per-ip", args->max_connections_per_ip,
                   "Concurrent connections cap per client address (default 64)");
   cmd->add_option("--page-size", args->page_size, "MaxReturned per QuickBooks query page");
+  cmd->add_option("--password-cache-seconds", args->password_cache_seconds,
+                  "Remember a verified password this long, in memory only, as a keyed hash "
+                  "(default 600; 0 = run argon2id on every login)");
+  cmd->add_option("--max-concurrent-hashes", args->max_concurrent_hashes,
+                  "argon2id password checks at once (default 2); more logins answer busy");
   cmd->callback([args, &ctx] {
     http::ServerOptions o;
     split_listen(args->listen, o.host, o.port);
@@ -95,6 +103,11 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     auto store = open_store(ctx.db_path);
     sync::ServiceOptions so;
     so.page_size = std::clamp(args->page_size, 1, 10000);
+    so.verified_password_seconds = std::clamp<std::int64_t>(args->password_cache_seconds, 0, 3600);
+    so.max_concurrent_hashes = std::clamp(args->max_concurrent_hashes, 1, 64);
+    // Logins hashing or waiting to hash never hold every worker: one stays for the sessions.
+    so.max_waiting_hashes =
+        std::max(0, static_cast<int>(o.worker_threads) - so.max_concurrent_hashes - 1);
     sync::Service service(*store, so);
     EndpointOptions eo;
     eo.body_limit = o.body_limit;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "sync/auth.h"
 
 namespace qblink::sync {
 
@@ -39,6 +40,13 @@ struct ServiceOptions {
   int address_failures_limit = 20;
   std::int64_t address_window_seconds = 15 * 60;
   int max_records_per_response = 50'000;  // one answer carrying more is refused, not applied
+  // A password verified by argon2id is remembered this long, in memory only, as a keyed hash
+  // (sync/auth.h VerifiedPasswords, docs/SECURITY.md); 0 = always run argon2id.
+  std::int64_t verified_password_seconds = 10 * 60;
+  // argon2id runs at once (sync/auth.h HashGate), and logins waiting for one (negative: any
+  // number; `qblink serve` keeps one worker free of them). A login turned away answers "busy".
+  int max_concurrent_hashes = 2;
+  int max_waiting_hashes = -1;
 };
 
 // Failed logins per client address and per (user, address), in memory: an address that guesses
@@ -111,6 +119,8 @@ class Service {
   std::mutex locks_mutex_;
   std::map<store::TenantId, std::unique_ptr<std::mutex>> locks_;
   LoginThrottle throttle_;
+  HashGate hash_gate_;
+  VerifiedPasswords verified_;
 };
 
 }  // namespace qblink::sync
