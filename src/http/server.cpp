@@ -71,6 +71,28 @@ std::string unquote(beast::string_view field) {
   return std::string(v);
 }
 
+// The Web Connector's serverVersion and clientVersion: small POSTs to /qbwc whose answer needs
+// no database, no lock and no password hash (a constant, a version comparison). Handing them to
+// the worker pool and back costs two thread wake-ups, most of such a call's CPU (issue 13), so
+// they run on the I/O thread. The body is what the SOAP layer dispatches on (not the SOAPAction
+// header), so it must name one of the two and no other QBWC method: element names cannot be
+// hidden behind entities or prefixes, and a body that names none of them is a fault, also cheap.
+// Anything else, or anything larger than a Web Connector's version call, goes to the pool.
+bool cheap_soap_call(const Request& request) {
+  constexpr std::size_t kMaxBody = 2048;  // QBWC's clientVersion is ~400 bytes
+  if (request.method != "POST" || request.body.size() > kMaxBody) return false;
+  if (std::string_view(request.target).substr(0, request.target.find('?')) != "/qbwc") return false;
+  const std::string_view body(request.body);
+  if (body.find("serverVersion") == std::string_view::npos &&
+      body.find("clientVersion") == std::string_view::npos)
+    return false;
+  for (std::string_view other :
+       {"authenticate", "sendRequestXML", "receiveResponseXML", "connectionError", "getLastError",
+        "closeConnection", "getInteractiveURL", "interactiveDone", "interactiveRejected"})
+    if (body.find(other) != std::string_view::npos) return false;
+  return true;
+}
+
 Response plain_text(unsigned status, std::string body) {
   Response r;
   r.status = status;
@@ -488,6 +510,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (auto answer = run_hook(shared_.endpoint.inline_handler, request)) {
       release_budget();
       return respond(*answer);
+    }
+
+    if (cheap_soap_call(request)) {
+      const Response response = run_handler(shared_.endpoint.handler, request);
+      release_budget();
+      return respond(response);
     }
 
     // The handler may block on the database or hash a password: keep it off the I/O threads.
