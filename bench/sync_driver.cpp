@@ -98,9 +98,9 @@ int main(int argc, char** argv) {
     t.username = "load";
     t.password_hash = sync::hash_password("secret-pw");
     t.file_id = store::make_guid();
-    // The first sync adds the 5,000 new accounts in the same session: no approval step.
-    t.auto_add_limit = store::kUnlimitedAdds;
     const auto id = tx->add_tenant(t);
+    // The first sync adds the 5,000 new accounts in the same session: no approval step.
+    tx->set_auto_add_limit(id, store::kUnlimitedAdds);
     owner = tx->owner_id();
     for (int i = 0; i < existing + fresh; ++i) {
       store::AccountRow a;
