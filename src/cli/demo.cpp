@@ -7,9 +7,11 @@
 #include <iostream>
 #include <random>
 
+#include "api/api.h"
 #include "cli/commands.h"
 #include "cli/endpoint.h"
 #include "cli/util.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "sim/company.h"
 #include "sim/fake_quickbooks.h"
@@ -101,14 +103,41 @@ void print_session(const sim::SessionResult& r) {
   if (!r.ok) std::cout << "  session failed: " << r.error << "\n";
 }
 
+// The calls an app makes: a token (created once by the admin), push an account, read links back.
+void show_api_calls(store::Store& store, const std::string& base, const std::string& user) {
+  const auto token = api::create_token(store, user, "field-app", 0).token;
+  std::cout << "$ qblink token create " << user
+            << " --name field-app   # shown once, stored hashed\n";
+  http::Client client(base + "/api/v1");
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + token}};
+  auto show = [&](const std::string& method, const std::string& target, const std::string& body) {
+    std::cout << "$ curl -X " << method << " -H 'Authorization: Bearer qbl_...' '" << base << target
+              << "'" << (body.empty() ? "" : " -d '" + body + "'") << "\n";
+    const auto r = client.request(method, target, body, auth);
+    auto text = r.body;
+    if (text.size() > 300) text = text.substr(0, 300) + "...";
+    std::cout << "  " << r.status << " " << text << "\n";
+    return r;
+  };
+  show("GET", "/api/v1/status", "");
+  show("POST", "/api/v1/accounts",
+       R"({"kind":"customer","accounts":[{"account_id":"C109","name":"Lakeview Dental"}]})");
+  show("GET", "/api/v1/accounts?kind=customer&status=linked&limit=2", "");
+  show("GET", "/api/v1/review", "");
+}
+
 }  // namespace
 
 void add_demo_command(CLI::App& app, Context&) {
   auto keep = std::make_shared<bool>(false);
+  auto keep_serving = std::make_shared<bool>(false);
   auto* cmd =
       app.add_subcommand("demo", "A self-contained tour of qblink on a simulated QuickBooks");
   cmd->add_flag("--keep", *keep, "Keep the temporary folder (database, company file) afterwards");
-  cmd->callback([keep] {
+  cmd->add_flag("--keep-serving", *keep_serving,
+                "After the tour, keep the server (and its console) running until Enter");
+  cmd->callback([keep, keep_serving] {
     std::random_device rd;
     const fs::path dir = fs::temp_directory_path() / ("qblink-demo-" + std::to_string(rd()));
     fs::create_directories(dir);
@@ -157,9 +186,15 @@ void add_demo_command(CLI::App& app, Context&) {
     http::ServerOptions so;
     so.host = "127.0.0.1";
     so.port = 0;
-    http::Server server(so, make_endpoint(service, so.body_limit));
+    EndpointOptions eo;
+    eo.body_limit = so.body_limit;
+    eo.api_store = store.get();  // the JSON API and the console beside /qbwc
+    http::Server server(so, make_endpoint(service, eo));
     server.start();
-    const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/qbwc";
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+    const std::string url = base + "/qbwc";
+    std::cout << "  console: " << base << "/console (sign in as " << user << ", password "
+              << password << ")\n";
 
     sim::FakeQuickBooks qb(company);
     sim::WebConnectorOptions wo;
@@ -199,6 +234,15 @@ void add_demo_command(CLI::App& app, Context&) {
     std::cout << "  Web Connector shows: " << third.close_message << "\n";
     run_cli(db, {"log", user});
 
+    section("10. What the field-service app calls (JSON API)");
+    show_api_calls(*store, base, user);
+
+    if (*keep_serving) {
+      std::cout << "\nThe server keeps running: open " << base << "/console (user " << user
+                << ", password " << password << ").\nPress Enter to stop." << std::endl;
+      std::string line;
+      std::getline(std::cin, line);
+    }
     server.stop();
     store.reset();
     if (*keep) {
