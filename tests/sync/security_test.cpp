@@ -166,6 +166,54 @@ TEST_F(CrossTenantTest, AnAnswerIsAppliedOnceAndOnlyForWhatWasAsked) {
   (void)after_first;
 }
 
+// Low finding: a record without a ListID used to link to an empty ListID.
+TEST_F(CrossTenantTest, ARecordWithoutAListIdIsNeverLinked) {
+  const auto auth = service.authenticate("attacker", "secret-pw");
+  SendRequestArgs s;
+  s.ticket = auth[0];
+  s.qbxml_major = 13;
+  const auto rq = service.send_request_xml(s);
+  ASSERT_NE(rq.find("requestID=\"p0\""), std::string::npos);
+  const std::string answer =
+      "<?xml version=\"1.0\" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID=\"p0\" "
+      "statusCode=\"0\" statusSeverity=\"Info\" iteratorRemainingCount=\"0\" "
+      "iteratorID=\"{1}\"><CustomerRet><Name>Attacker Customer</Name><FullName>Attacker "
+      "Customer</FullName><IsActive>true</IsActive></CustomerRet></CustomerQueryRs>"
+      "</QBXMLMsgsRs></QBXML>";
+  EXPECT_GE(service.receive_response_xml({auth[0], answer, "", ""}), 0);
+  auto tx = store.begin(false);
+  const auto t = tx->tenant_by_name("attacker")->id;
+  EXPECT_TRUE(tx->entries(t).empty()) << "not in the snapshot";
+  EXPECT_NE(tx->account(t, AccountKind::Customer, "A1")->status, "linked");
+}
+
+// Medium finding 4: an answer is capped in records (parsed before the write transaction opens).
+TEST(ResponseCap, AnAnswerWithTooManyRecordsIsRefusedNotApplied) {
+  test::TempDir dir;
+  store::Store store{(dir / "q.db").string()};
+  ServiceOptions o;
+  o.max_records_per_response = 10;
+  Service service(store, o);
+  test::seed_tenant(store, "acme", "secret-pw", {test::customer("C1", "Acme")});
+  const auto auth = service.authenticate("acme", "secret-pw");
+  SendRequestArgs s;
+  s.ticket = auth[0];
+  s.qbxml_major = 13;
+  ASSERT_FALSE(service.send_request_xml(s).empty());
+  std::string rets;
+  for (int i = 0; i < 11; ++i)
+    rets += "<CustomerRet><ListID>L" + std::to_string(i) + "</ListID><Name>N" + std::to_string(i) +
+            "</Name></CustomerRet>";
+  const std::string answer =
+      "<?xml version=\"1.0\" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID=\"p0\" "
+      "statusCode=\"0\" statusSeverity=\"Info\">" +
+      rets + "</CustomerQueryRs></QBXMLMsgsRs></QBXML>";
+  EXPECT_EQ(service.receive_response_xml({auth[0], answer, "", ""}), -1);
+  EXPECT_NE(service.get_last_error(auth[0]).find("at most 10"), std::string::npos);
+  auto tx = store.begin(false);
+  EXPECT_TRUE(tx->entries(tx->tenant_by_name("acme")->id).empty());
+}
+
 class ThrottleTest : public ::testing::Test {
  protected:
   test::TempDir dir;
