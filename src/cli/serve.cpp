@@ -114,8 +114,6 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     eo.readiness_check = [&store] { return store->check(); };
     eo.api_store = store.get();
     eo.api.body_limit = o.body_limit;
-    // The console's session cookie is Secure exactly when this server speaks HTTPS.
-    eo.api.secure_cookie = o.tls_cert.has_value();
 
     try {
       http::Server server(o, make_endpoint(service, eo));
