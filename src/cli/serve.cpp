@@ -3,7 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/endpoint.h"
@@ -27,6 +31,53 @@ struct ServeArgs {
   int page_size = 500;
   std::int64_t password_cache_seconds = 600;
   int max_concurrent_hashes = 2;
+  int keep_log_days = 180;  // 0 = keep the sync log forever
+};
+
+// Retention: a few minutes after start, then daily, prune sync-log events and runs older than
+// keep_days in small batches (the server's calls wait at most one batch). Stops with the server.
+class LogPruner {
+ public:
+  LogPruner(store::Store& store, int keep_days) : store_(store), keep_days_(keep_days) {
+    if (keep_days_ > 0) thread_ = std::thread([this] { loop(); });
+  }
+  ~LogPruner() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    auto next = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (!wake_.wait_until(lock, next, [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        const auto n = store_.prune_log(now - std::int64_t{keep_days_} * 86400, 1000);
+        spdlog::info(
+            "retention: pruned {} event(s) and {} run(s) older than {} days in {} batch(es)",
+            n.events, n.runs, keep_days_, n.batches);
+      } catch (const std::exception& e) {
+        spdlog::error("retention: prune failed: {}", e.what());
+      }
+      lock.lock();
+      next = std::chrono::steady_clock::now() + std::chrono::hours(24);
+    }
+  }
+
+  store::Store& store_;
+  int keep_days_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 // A whole number of megabytes in [1, 4096], as bytes; anything else is a clear error (not a
@@ -77,6 +128,9 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-connections-per-ip", args->max_connections_per_ip,
                   "Concurrent connections cap per client address (default 64)");
   cmd->add_option("--page-size", args->page_size, "MaxReturned per QuickBooks query page");
+  cmd->add_option("--keep-log-days", args->keep_log_days,
+                  "Prune sync-log events and runs older than this, daily (default 180; 0 = never)")
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--password-cache-seconds", args->password_cache_seconds,
                   "Remember a verified password this long, in memory only, as a keyed hash "
                   "(default 600; 0 = run argon2id on every login)");
@@ -100,7 +154,15 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     o.max_connections = args->max_connections;
     o.max_connections_per_ip = args->max_connections_per_ip;
 
+    // Held while serving: `qblink restore` refuses while any server uses the database.
+    std::optional<store::DatabaseLock> lock;
+    try {
+      lock.emplace(ctx.db_path, store::DatabaseLock::Mode::Shared);
+    } catch (const std::exception& e) {
+      throw Error(e.what());
+    }
     auto store = open_store(ctx.db_path);
+    LogPruner pruner(*store, args->keep_log_days);
     sync::ServiceOptions so;
     so.page_size = std::clamp(args->page_size, 1, 10000);
     so.verified_password_seconds = std::clamp<std::int64_t>(args->password_cache_seconds, 0, 3600);

@@ -162,7 +162,7 @@ std::mutex& Service::tenant_lock(const std::string& ticket) {
   return tenant_lock(tenant);  // tenant 0 serialises calls with unknown tickets: cheap ones
 }
 
-bool Service::ticket_is_open(const std::string& ticket) {
+bool Service::ticket_is_open_(const std::string& ticket) {
   if (ticket.empty()) return false;
   auto tx = store_.begin(false);
   const auto row = tx->session(ticket);
@@ -184,8 +184,9 @@ std::string Service::client_version(const std::string& version) {
   return "";
 }
 
-std::vector<std::string> Service::authenticate(const std::string& user, const std::string& password,
-                                               const std::string& client) {
+std::vector<std::string> Service::authenticate_(const std::string& user,
+                                                const std::string& password,
+                                                const std::string& client) {
   const auto now = clock_();
   const std::string who = log_safe(user);
   const std::string from = client.empty() ? "unknown address" : log_safe(client);
@@ -307,7 +308,7 @@ std::vector<std::string> Service::authenticate(const std::string& user, const st
   return {ticket, tenant->company_file};
 }
 
-std::string Service::send_request_xml(const SendRequestArgs& a) {
+std::string Service::send_request_xml_(const SendRequestArgs& a) {
   std::lock_guard guard(tenant_lock(a.ticket));
   auto call = open_call(store_, a.ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return "";
@@ -388,7 +389,7 @@ std::optional<std::pair<char, std::int64_t>> parse_request_id(const std::string&
 
 }  // namespace
 
-int Service::receive_response_xml(const ReceiveResponseArgs& a) {
+int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
   // Parse before taking the tenant lock and the write transaction: a large answer must not hold
   // the database's write lock while it is read (other tenants' writes would wait on it).
   std::optional<qbxml::ParsedResponse> parsed;
@@ -492,8 +493,8 @@ int Service::receive_response_xml(const ReceiveResponseArgs& a) {
   }
 }
 
-std::string Service::connection_error(const std::string& ticket, const std::string& hresult,
-                                      const std::string& message) {
+std::string Service::connection_error_(const std::string& ticket, const std::string& hresult,
+                                       const std::string& message) {
   std::lock_guard guard(tenant_lock(ticket));
   auto call = open_call(store_, ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return "done";
@@ -508,7 +509,7 @@ std::string Service::connection_error(const std::string& ticket, const std::stri
   return "done";
 }
 
-std::string Service::get_last_error(const std::string& ticket) {
+std::string Service::get_last_error_(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(false);
   const auto row = tx->session(ticket);
@@ -526,7 +527,7 @@ std::string Service::get_last_error(const std::string& ticket) {
   return session::last_error_text(decode(row->state).machine);
 }
 
-std::string Service::close_connection(const std::string& ticket) {
+std::string Service::close_connection_(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(true);
   auto row = tx->session(ticket);
@@ -567,6 +568,66 @@ std::string Service::get_interactive_url(const std::string&, const std::string&)
 std::string Service::interactive_done(const std::string&) { return "Done"; }
 std::string Service::interactive_rejected(const std::string&, const std::string& reason) {
   return "qblink has no interactive mode (" + reason + ")";
+}
+
+// Every Web Connector method answers in its protocol's shape whatever fails below it (a database
+// error, a bug): an exception escaping here could only become a plain HTTP 500. Each call's own
+// transaction was rolled back by then; the next call starts clean.
+namespace {
+
+template <typename R, typename F>
+R answer_even_if(const char* method, R on_failure, F&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    spdlog::error("{} failed: {}", method, e.what());
+  } catch (...) {
+    spdlog::error("{} failed", method);
+  }
+  return on_failure;
+}
+
+}  // namespace
+
+bool Service::ticket_is_open(const std::string& ticket) {
+  return answer_even_if("ticket check", false, [&] { return ticket_is_open_(ticket); });
+}
+
+std::vector<std::string> Service::authenticate(const std::string& user, const std::string& password,
+                                               const std::string& client) {
+  // "busy": the Web Connector tries again later, rather than telling the user the password is
+  // wrong.
+  return answer_even_if("authenticate", std::vector<std::string>{"", "busy"},
+                        [&] { return authenticate_(user, password, client); });
+}
+
+std::string Service::send_request_xml(const SendRequestArgs& a) {
+  return answer_even_if("sendRequestXML", std::string(), [&] { return send_request_xml_(a); });
+}
+
+int Service::receive_response_xml(const ReceiveResponseArgs& a) {
+  return answer_even_if("receiveResponseXML", -1, [&] { return receive_response_xml_(a); });
+}
+
+std::string Service::connection_error(const std::string& ticket, const std::string& hresult,
+                                      const std::string& message) {
+  return answer_even_if("connectionError", std::string("done"),
+                        [&] { return connection_error_(ticket, hresult, message); });
+}
+
+std::string Service::get_last_error(const std::string& ticket) {
+  return answer_even_if(
+      "getLastError",
+      std::string("qblink could not read this session from its database; the next update "
+                  "starts again (details in the server log)"),
+      [&] { return get_last_error_(ticket); });
+}
+
+std::string Service::close_connection(const std::string& ticket) {
+  return answer_even_if(
+      "closeConnection",
+      std::string("qblink could not record the end of this session (details in the server log)"),
+      [&] { return close_connection_(ticket); });
 }
 
 }  // namespace qblink::sync

@@ -110,6 +110,17 @@ class Service {
   bool ticket_is_open(const std::string& ticket);
 
  private:
+  // The methods above catch every failure of these and answer in the protocol's shape.
+  std::vector<std::string> authenticate_(const std::string& user, const std::string& password,
+                                         const std::string& client);
+  std::string send_request_xml_(const SendRequestArgs& args);
+  int receive_response_xml_(const ReceiveResponseArgs& args);
+  std::string connection_error_(const std::string& ticket, const std::string& hresult,
+                                const std::string& message);
+  std::string get_last_error_(const std::string& ticket);
+  std::string close_connection_(const std::string& ticket);
+  bool ticket_is_open_(const std::string& ticket);
+
   std::mutex& tenant_lock(const std::string& ticket);
   std::mutex& tenant_lock(store::TenantId tenant);
 

@@ -103,10 +103,7 @@ std::vector<Method> methods() {
 
 class FaultTest : public ::testing::TestWithParam<Method> {};
 
-// DISABLED until sync::Service catches a database failure in every method (issue 12): today
-// an exception escapes from each of them at some statement (run with
-// --gtest_also_run_disabled_tests to see which). Remove the prefix once sync/ is fixed.
-TEST_P(FaultTest, DISABLED_EveryStatementThatFailsGetsAnAnswerNotAnException) {
+TEST_P(FaultTest, EveryStatementThatFailsGetsAnAnswerNotAnException) {
   const Method& m = GetParam();
   // How many statements the call runs when nothing fails.
   std::int64_t statements = 0;
