@@ -401,24 +401,25 @@ class SqliteTx final : public Tx {
         .bind_all(tenant, e.run_id, e.at, e.level, e.kind, e.account_kind, e.account_id, e.message)
         .run();
   }
+  static EventRow read_event(Statement& s) {
+    EventRow e;
+    e.id = s.integer(0);
+    e.run_id = s.integer(1);
+    e.at = s.integer(2);
+    e.level = s.text(3);
+    e.kind = s.text(4);
+    e.account_kind = s.text(5);
+    e.account_id = s.text(6);
+    e.message = s.text(7);
+    return e;
+  }
   std::vector<EventRow> events(RunId run) override {
     auto& s = db_->cached(
         "SELECT id, run_id, at, level, kind, account_kind, account_id, message FROM events "
         "WHERE run_id = ? ORDER BY id");
     s.bind_all(run);
     std::vector<EventRow> out;
-    while (s.step()) {
-      EventRow e;
-      e.id = s.integer(0);
-      e.run_id = s.integer(1);
-      e.at = s.integer(2);
-      e.level = s.text(3);
-      e.kind = s.text(4);
-      e.account_kind = s.text(5);
-      e.account_id = s.text(6);
-      e.message = s.text(7);
-      out.push_back(std::move(e));
-    }
+    while (s.step()) out.push_back(read_event(s));
     return out;
   }
 
@@ -800,18 +801,7 @@ class SqliteTx final : public Tx {
         "WHERE tenant_id = ? AND run_id = ? ORDER BY id");
     s.bind_all(tenant, run);
     std::vector<EventRow> out;
-    while (s.step()) {
-      EventRow e;
-      e.id = s.integer(0);
-      e.run_id = s.integer(1);
-      e.at = s.integer(2);
-      e.level = s.text(3);
-      e.kind = s.text(4);
-      e.account_kind = s.text(5);
-      e.account_id = s.text(6);
-      e.message = s.text(7);
-      out.push_back(std::move(e));
-    }
+    while (s.step()) out.push_back(read_event(s));
     return out;
   }
 
