@@ -25,38 +25,13 @@ std::optional<reconcile::QbList> list_from_text(const std::string& text) {
 
 // Valid UTF-8 with no control characters: what may be stored and later printed or sent.
 std::optional<std::string> bad_text(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
+  if (reconcile::utf8_error_at(s) != std::string_view::npos) return "a byte that is not UTF-8";
+  for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) return fmt::format("a control character (0x{:02x})", c);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return "a byte that is not UTF-8";
-    }
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return "a byte that is not UTF-8";
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return "a byte that is not UTF-8";
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return "a byte that is not UTF-8";
-    if (cp >= 0x80 && cp < 0xA0) return fmt::format("a control character (U+{:04X})", cp);
-    i += n + 1;
+    // C1 controls, U+0080..U+009F, are 0xC2 0x80..0x9F in (now known valid) UTF-8.
+    if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0)
+      return fmt::format("a control character (U+{:04X})", static_cast<unsigned char>(s[i + 1]));
   }
   return std::nullopt;
 }

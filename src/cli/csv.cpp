@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "cli/commands.h"
+#include "reconcile/reconcile.h"
 
 namespace qblink::cli {
 namespace {
@@ -27,45 +28,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-// Offset of the first byte that does not start a valid UTF-8 sequence, or npos. `multibyte` is
-// set when a valid sequence of two or more bytes comes before it.
-std::size_t utf8_error_at(std::string_view s, bool* multibyte = nullptr) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return i;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return i;
-    if (multibyte) *multibyte = true;
-    i += n + 1;
-  }
-  return npos;
 }
 
 // "line L, column C" of the character that follows `decoded` (valid UTF-8 read so far).
@@ -210,13 +172,13 @@ std::vector<CsvRow> parse_csv(std::string_view text, char delimiter) {
   return rows;
 }
 
-bool valid_utf8(std::string_view s) { return utf8_error_at(s) == npos; }
+bool valid_utf8(std::string_view s) { return reconcile::utf8_error_at(s) == npos; }
 
 DecodedText decode_text(std::string_view bytes, const std::string& encoding,
                         const std::string& what) {
   const auto enc = lower(encoding);
   auto utf8 = [&](std::string_view b, std::string name) {
-    if (const auto at = utf8_error_at(b); at != npos)
+    if (const auto at = reconcile::utf8_error_at(b); at != npos)
       throw Error(what + ": " + position(b.substr(0, at)) + ": byte " +
                   hex_byte(static_cast<unsigned char>(b[at])) +
                   " is not UTF-8 (if the file is Windows-1252, say --encoding cp1252)");
@@ -250,7 +212,7 @@ DecodedText decode_text(std::string_view bytes, const std::string& encoding,
       return {from_utf16(bytes, true, what), "UTF-16BE", true};
   }
   bool multibyte = false;
-  const auto at = utf8_error_at(bytes, &multibyte);
+  const auto at = reconcile::utf8_error_at(bytes, &multibyte);
   if (at == npos) return {std::string(bytes), "UTF-8", false};
   if (multibyte) return utf8(bytes, "UTF-8");  // names the bad byte
   return {from_cp1252(bytes, what), "Windows-1252", true};

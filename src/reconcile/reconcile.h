@@ -172,6 +172,12 @@ class Snapshot {
 // 41 characters (code points, not bytes). Every reason that applies, joined by "; ".
 std::optional<std::string> illegal_name_reason(std::string_view utf8_name);
 
+// Offset of the first byte that does not start a valid UTF-8 sequence (overlong forms,
+// surrogates and values past U+10FFFF included), or npos. `multibyte` is set when a valid
+// sequence of two or more bytes comes before it. Shared by imports (CSV, API) and the admin's
+// checks, so that every front end calls the same text valid.
+std::size_t utf8_error_at(std::string_view text, bool* multibyte = nullptr);
+
 // The kinds of difference between two names, or empty when they are not near (or equal).
 // Near: equal once case, white space, punctuation, "&"/"and", accents and word order are all
 // folded away (punctuation either deleted, "A.B." ~ "AB", or read as a space, "Smith-Jones" ~

@@ -156,5 +156,19 @@ TEST(NearKinds, IsSymmetric) {
   EXPECT_EQ(near_kinds("Café", "CAFE"), near_kinds("CAFE", "Café"));
 }
 
+TEST(Utf8ErrorAt, FindsTheFirstInvalidByteAndSaysWhetherMultibyteCameBefore) {
+  constexpr auto npos = std::string_view::npos;
+  bool multibyte = false;
+  EXPECT_EQ(utf8_error_at("Caf\xC3\xA9 M\xC3\xBCller", &multibyte), npos);
+  EXPECT_TRUE(multibyte);
+  EXPECT_EQ(utf8_error_at("Caf\xE9"), 3u) << "Windows-1252, not UTF-8";
+  EXPECT_EQ(utf8_error_at("a\xC0\xAF"), 1u) << "overlong";
+  EXPECT_EQ(utf8_error_at("\xED\xA0\x80"), 0u) << "a surrogate";
+  EXPECT_EQ(utf8_error_at("ok\xC3"), 2u) << "cut short";
+  multibyte = false;
+  EXPECT_EQ(utf8_error_at("ascii\xFF", &multibyte), 5u);
+  EXPECT_FALSE(multibyte);
+}
+
 }  // namespace
 }  // namespace qblink::reconcile
