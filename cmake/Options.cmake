@@ -67,8 +67,10 @@ endif()
 
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
-  # ccache caches precompiled-header builds only with these sloppiness settings.
+  # ccache caches precompiled-header builds only with these sloppiness settings. Paths are
+  # hashed relative to the checkout and the build folder's own path is not hashed, so another
+  # clone or worktree (CI's clean clone, a second flavour's folder) reuses the same entries.
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
       CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-      ${CCACHE_PROGRAM})
+      CCACHE_BASEDIR=${CMAKE_SOURCE_DIR} CCACHE_NOHASHDIR=true ${CCACHE_PROGRAM})
 endif()
