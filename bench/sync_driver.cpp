@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
 
   std::string owner;
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     auto tx = store.begin(true);
     store::Tenant t;
     t.username = "load";
