@@ -133,8 +133,8 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     }
     if (std::any_of(health.begin(), health.end(), [](const auto& h) { return h.stale; }))
       std::cout << "STALE: no successful run for more than twice the " << list->schedule_minutes
-                << "-minute schedule (qblink log USER says why; --schedule-minutes if the .qwc's "
-                   "differs)\n";
+                << "-minute schedule\n  (qblink log USER says why; --schedule-minutes N if the "
+                   ".qwc's schedule differs)\n";
   });
 
   auto name = std::make_shared<std::string>();

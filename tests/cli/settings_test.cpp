@@ -244,7 +244,9 @@ TEST_F(Settings, UserListShowsLastRunLastSuccessAndStaleness) {
   // A longer schedule: 5 hours without success is within twice 180 minutes.
   r = sh("", "--db '" + db + "' user list --json --schedule-minutes 180");
   for (const auto& u : nlohmann::json::parse(r.out))
-    if (u["user"] == "failing") EXPECT_EQ(u["stale"], false);
+    if (u["user"] == "failing") {
+      EXPECT_EQ(u["stale"], false);
+    }
 
   r = sh("", "--db '" + db + "' user list");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -254,10 +256,15 @@ TEST_F(Settings, UserListShowsLastRunLastSuccessAndStaleness) {
   std::string line;
   while (std::getline(lines, line)) {
     EXPECT_LE(line.size(), 100u) << line;  // ASCII here: bytes are columns
-    if (line.rfind("failing ", 0) == 0 || line.rfind("stopped ", 0) == 0)
+    if (line.rfind("failing ", 0) == 0 || line.rfind("stopped ", 0) == 0) {
       EXPECT_TRUE(has(line, "STALE")) << line;
-    if (line.rfind("polling ", 0) == 0) EXPECT_TRUE(has(line, " ok ")) << line;
-    if (line.rfind("fresh ", 0) == 0) EXPECT_TRUE(has(line, "never")) << line;
+    }
+    if (line.rfind("polling ", 0) == 0) {
+      EXPECT_TRUE(has(line, " ok ")) << line;
+    }
+    if (line.rfind("fresh ", 0) == 0) {
+      EXPECT_TRUE(has(line, "never")) << line;
+    }
   }
   EXPECT_TRUE(has(r.out, "no successful run for more than twice the 60-minute schedule")) << r.out;
 }
