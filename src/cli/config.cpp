@@ -175,17 +175,17 @@ void apply_settings(CLI::App& app, Context& ctx) {
 }
 
 std::string settings_help() {
+  // Names no option but the global ones: the completion scripts read options from --help.
   return std::string("Settings, each source overriding the one before:\n") +
          "  1. the settings file: " + kDefaultConfigFile +
          " if it exists, or instead the file named by\n"
          "     --config FILE or QBLINK_CONFIG (an error if missing); `key = value` lines, # "
          "comments,\n"
-         "     the key being the long option without \"--\": db = /var/lib/qblink/qblink.db\n"
+         "     the key being the long option without its dashes: db = /var/lib/qblink/qblink.db\n"
          "  2. the environment: QBLINK_ and the key in upper snake case (QBLINK_DB, "
          "QBLINK_TLS_CERT)\n"
-         "  3. the command line: --db PATH, serve --listen HOST:PORT, ...\n"
-         "  Settings are --db, every option of `serve` and prune's --keep-log-days; each one's "
-         "help\n"
+         "  3. the command line (--db PATH, and each command's own options)\n"
+         "  Settings are --db, every option of `serve` and prune's keep-log-days; each one's help\n"
          "  names its key and variable. Commands that only read never create the database.";
 }
 

@@ -65,7 +65,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
       user->add_subcommand("list", "List tenants with their last run, last success and staleness");
   cmd->add_flag("--json", list->json, "Machine-readable output");
   cmd->add_option("--schedule-minutes", list->schedule_minutes,
-                  "The Web Connector's schedule (the .qwc's --every-minutes, default 60): a tenant "
+                  "The Web Connector's schedule in minutes, as in the .qwc (default 60): a tenant "
                   "is stale with no successful run for more than twice it")
       ->check(CLI::Range(1, 1440));
   cmd->callback([list, &ctx] {
