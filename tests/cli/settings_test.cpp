@@ -88,6 +88,14 @@ TEST_F(Settings, ServeReadsTheSameFileAndEnvironment) {
   EXPECT_TRUE(has(r.out, "'from-flag'")) << r.out;
   EXPECT_FALSE(exists("q.db")) << "refused before the database was opened";
 
+  // A flag setting: the file's value is read, and the environment's wins over it.
+  write_file(dir / "http.conf",
+             "db = " + path("q.db") + "\nlisten = 0.0.0.0:0\nallow-http = perhaps\n");
+  r = sh("", "--config '" + path("http.conf") + "' serve");
+  EXPECT_TRUE(has(r.out, path("http.conf") + " line 3: allow-http = 'perhaps'")) << r.out;
+  r = sh("QBLINK_ALLOW_HTTP=false", "--config '" + path("http.conf") + "' serve");
+  EXPECT_TRUE(has(r.out, "refusing plain HTTP on 0.0.0.0")) << r.out;
+
   // A bad value names where it came from.
   write_file(dir / "bad.conf", "db = " + path("q.db") + "\n\nkeep-log-days = -3\n");
   r = sh("", "--config '" + path("bad.conf") + "' serve");
