@@ -69,7 +69,9 @@ void set_value(CLI::Option& opt, const std::string& key, const std::string& valu
 
 }  // namespace
 
-std::string Context::db_note() const { return "--db '" + db_path + "' (" + db_origin + ")"; }
+std::string Context::db_note() const {
+  return "--db '" + terminal_safe(db_path) + "' (" + db_origin + ")";
+}
 
 std::string env_name(const std::string& key) {
   std::string e = "QBLINK_";
