@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "admin/service.h"
+#include "admin/status.h"
 #include "api/qwc.h"
 #include "http/router.h"
 #include "store/guid.h"
@@ -1158,13 +1159,7 @@ struct Api::Impl {
     const auto id = c.tenant->id;
     const auto t = tx->tenant(id);
     if (!t) not_found("the tenant is gone");
-    const auto runs = tx->runs(id, 1 << 30);
-    std::optional<store::RunRow> last_ok;
-    for (const auto& r : runs)
-      if (r.outcome == "ok" || r.outcome == "nothing to do") {
-        last_ok = r;
-        break;
-      }
+    const auto health = admin::run_health(*tx, id, static_cast<int>(schedule), now());
     json accounts = {{"total", tx->account_count(id)}};
     for (const char* s : {"linked", "new", "pending", "review", "error"})
       accounts[s] = tx->account_count(id, s);
@@ -1172,24 +1167,22 @@ struct Api::Impl {
                     {"approval", tx->count_adds(id, store::AddState::Proposed)},
                     {"in_doubt", tx->count_adds(id, store::AddState::InDoubt)}};
     tx.reset();
-    const auto now_s = now();
-    std::string polling = "never";
-    if (!runs.empty())
-      polling = now_s - runs.front().started_at > 2 * 60 * schedule ? "stopped" : "ok";
     json company = nullptr;
     if (!t->known_company_name.empty() || !t->known_file_id.empty())
       company = {{"name", t->known_company_name},
                  {"path", t->known_company_path},
                  {"file_id", t->known_file_id}};
-    return json_response({{"user", t->username},
-                          {"company", std::move(company)},
-                          {"last_run", runs.empty() ? json(nullptr) : run_json(runs.front())},
-                          {"last_successful_run", last_ok ? run_json(*last_ok) : json(nullptr)},
-                          {"waiting", std::move(waiting)},
-                          {"accounts", std::move(accounts)},
-                          {"schedule_minutes", schedule},
-                          {"polling", polling},
-                          {"stale", polling == "stopped"}});
+    return json_response(
+        {{"user", t->username},
+         {"company", std::move(company)},
+         {"last_run", health.last_run ? run_json(*health.last_run) : json(nullptr)},
+         {"last_successful_run",
+          health.last_success ? run_json(*health.last_success) : json(nullptr)},
+         {"waiting", std::move(waiting)},
+         {"accounts", std::move(accounts)},
+         {"schedule_minutes", schedule},
+         {"polling", std::string(admin::to_string(health.polling))},
+         {"stale", health.stale}});
   }
 
   // ------------------------------------------------------------ tenants (admin)

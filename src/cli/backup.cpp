@@ -1,24 +1,16 @@
 // qblink backup / restore / prune: the database's care (issue 12).
 #include <CLI/CLI.hpp>
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "store/database.h"  // store::Error
 #include "store/store.h"
 
 namespace qblink::cli {
 namespace {
-
-// Maintenance never creates a database: it names the one it looked for.
-void require_database(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw Error("no database at " + path + " (--db PATH or QBLINK_DB selects it)");
-}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -36,7 +28,7 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   backup->add_option("PATH", *dest, "The backup file to write (one file, mode 0600)")->required();
   backup->add_flag("--force", *force, "Overwrite PATH if it exists");
   backup->callback([&ctx, dest, force] {
-    require_database(ctx.db_path);
+    require_database(ctx);  // maintenance never creates a database
     try {
       store::Store store(ctx.db_path);
       const auto pages = store.backup_to(*dest, *force);
@@ -69,7 +61,7 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   prune->add_option("--batch", *batch, "Rows per transaction (default 1000)")
       ->check(CLI::Range(1, 1000000));
   prune->callback([&ctx, days, batch] {
-    require_database(ctx.db_path);
+    require_database(ctx);  // maintenance never creates a database
     try {
       store::Store store(ctx.db_path);
       const auto before = now_seconds() - std::int64_t{*days} * 86400;

@@ -111,7 +111,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
                    "Accept every account whose top candidate is strong (see README)");
   accept->callback([a, review, accept, &ctx] {
     order_hint(review, accept, "accept");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     if (a->all_strong) {
       if (!a->kind.empty()) throw Error("--all-strong takes no KIND or ACCOUNT_ID");
@@ -142,7 +142,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
     if (a->kind.empty() || a->account_id.empty())
       throw Error("review reject: KIND and ACCOUNT_ID are required");
     const auto kind = parse_kind(a->kind);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto acc = run_admin([&] { return service.reject(a->user, kind, a->account_id); });
     const auto& name = acc.accounting_name.empty() ? acc.name : acc.accounting_name;
@@ -157,7 +157,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   apply->add_option("FILE", a->file)->required();
   apply->callback([a, &ctx] {
     const auto decisions = read_decisions(a->file);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto n = run_admin([&] { return service.apply(a->user, decisions); });
     std::cout << n << " decision(s) applied\n";
@@ -166,7 +166,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   review->callback([a, review, &ctx] {
     if (!review->get_subcommands().empty()) return;
     if (a->user.empty()) throw Error("review: USER is required");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto queue = run_admin([&] { return service.review_queue(a->user); });
     if (a->json) {

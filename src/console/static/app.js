@@ -142,9 +142,11 @@ async function loadStatus() {
   fact('Web Connector polling', s.polling === 'ok' ? 'yes' : s.polling);
   const stale = $('stale');
   stale.hidden = !(s.stale || s.polling === 'never');
-  stale.textContent = s.stale
+  stale.textContent = s.polling === 'stopped'
     ? 'The Web Connector has stopped polling: no run for more than twice the ' + s.schedule_minutes + '-minute schedule. Check that the computer with QuickBooks is on and the Web Connector is running.'
-    : 'The Web Connector has never connected. Add the .qwc file as described below.';
+    : s.stale
+      ? 'The Web Connector polls, but no run has succeeded for more than twice the ' + s.schedule_minutes + '-minute schedule: see the last run and its log.'
+      : 'The Web Connector has never connected. Add the .qwc file as described below.';
   const tiles = (ul, pairs) => {
     clear(ul);
     for (const [label, n] of pairs) ul.append(el('li', null, el('strong', { text: String(n) }), label));
