@@ -325,11 +325,12 @@ async function loadQbNames(lists) {
   }
 }
 
+// Sets the accounting name; returns what to tell the user (what the next sync does with it), or
+// '' when nothing was sent. The caller reloads its table first, then says it.
 async function setName(a, name) {
-  if (!name) { say('Type the exact QuickBooks name first.', true); return false; }
+  if (!name) { say('Type the exact QuickBooks name first.', true); return ''; }
   const r = await api('PUT', '/account/link', { kind: a.kind, account_id: a.account_id, accounting_name: name });
-  say('Accounting name of ' + a.name + ' set to "' + name + '". ' + (r.detail ? r.detail.charAt(0).toUpperCase() + r.detail.slice(1) + '.' : ''));
-  return true;
+  return 'Accounting name of ' + a.name + ' set to "' + name + '". ' + (r.detail ? r.detail.charAt(0).toUpperCase() + r.detail.slice(1) + '.' : '');
 }
 
 async function loadReview() {
@@ -388,7 +389,8 @@ function renderReview() {
           el('button', { type: 'button', class: 'danger', 'aria-label': 'Reject: ' + a.name + ' is new',
             text: 'Reject (new)', onclick: () => decide(a, 'reject') })),
         nameForm(a, 'review-name-' + i, async (name) => {
-          if (await setName(a, name)) await loadReview();
+          const said = await setName(a, name);
+          if (said) { await loadReview(); say(said); }
         })),
       cl);
     li.addEventListener('focus', () => { state.current = i; markCurrent(); });
@@ -417,8 +419,8 @@ async function decide(a, action, listId) {
     const d = { kind: a.kind, account_id: a.account_id, action };
     if (listId) d.list_id = listId;
     await api('POST', '/review/decisions', { decisions: [d] });
-    say((action === 'accept' ? 'Accepted a link for ' : 'Rejected the candidates of ') + a.name + '.');
     await loadReview();
+    say((action === 'accept' ? 'Accepted a link for ' : 'Rejected the candidates of ') + a.name + '.');
     const first = document.querySelectorAll('#review-list .item')[state.current];
     if (first) first.focus();
   });
@@ -427,8 +429,8 @@ async function decide(a, action, listId) {
 async function acceptStrong() {
   await guarded(async () => {
     const r = await api('POST', '/review/decisions', { accept_all_strong: true });
-    say('Accepted ' + r.applied + ' strong match(es).');
     await loadReview();
+    say('Accepted ' + r.applied + ' strong match(es).');
   });
 }
 
@@ -484,8 +486,8 @@ async function decideAdds(approve, everyOne) {
       body = { ids };
     }
     const r = await api('POST', approve ? '/adds/approve' : '/adds/reject', body);
+    await loadAdds();  // first, so that the message describes the table on screen
     say(approve ? 'Approved ' + r.approved + ' add(s); they go to QuickBooks on the next run.' : 'Rejected ' + r.rejected + ' add(s).');
-    await loadAdds();
   });
 }
 
@@ -509,15 +511,17 @@ function relinkEditor(a) {
   const clearLink = el('button', { type: 'button', class: 'danger', text: 'Clear the link',
     onclick: () => guarded(async () => {
       await api('DELETE', '/account?' + new URLSearchParams({ kind: a.kind, account_id: a.account_id }).toString());
-      say('Cleared the link of ' + a.name + '; the next sync reconciles it afresh.');
       state.editing = '';
       await loadLinks();
+      say('Cleared the link of ' + a.name + '; the next sync reconciles it afresh.');
       focusRelink(a);
     }) });
   const form = nameForm(a, 'relink-name', async (name) => {
-    if (await setName(a, name)) {
+    const said = await setName(a, name);
+    if (said) {
       state.editing = '';
       await loadLinks();
+      say(said);
       focusRelink(a);
     }
   }, { label: 'QuickBooks name for ' + a.name + ' (' + a.account_id + ')', submit: 'Link to this name', value: a.qb_full_name || a.accounting_name || '', more: [clearLink, cancel] });
