@@ -329,6 +329,11 @@ def browser_flow(c, qblink, db, server, workdir, shots, admin_token):
     check(form.find_element("css selector", "label").get_attribute("for") == inp.get_attribute("id")
           and inp.get_attribute("list") == "qb-names-customer",
           "the name input is labelled and offers the QuickBooks customer list")
+    from selenium.webdriver.common.action_chains import ActionChains
+    reyes().click()
+    ActionChains(c.d).send_keys("n").perform()
+    check(c.d.switch_to.active_element == inp and inp.get_attribute("value") == "",
+          "the n key moves to the current account's name input")
     inp.send_keys("Reyes Pools Unknown")
     form.find_element("css selector", "button").click()
     c.wait(lambda: 'QuickBooks has no "Reyes Pools Unknown"' in c.message(), "a name QuickBooks lacks")
