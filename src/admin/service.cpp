@@ -50,6 +50,24 @@ reconcile::Snapshot load_snapshot(store::Tx& tx, store::TenantId tenant) {
   return reconcile::Snapshot(std::move(entries));
 }
 
+// What the next run does with an accounting name the admin typed, said plainly for the account's
+// detail (the console and the API show it): an exact FullName of the account's own list links,
+// inactive or not (reconcile::decide, rules 2 and 5); a name QuickBooks lacks is held in review,
+// never guessed (rule 4), unless the admin declares the account new.
+std::string name_outlook(const reconcile::Snapshot& snapshot, AccountKind kind,
+                         const std::string& name, bool in_review) {
+  const auto list = reconcile::list_for(kind);
+  const std::string list_name(reconcile::to_string(list));
+  if (const auto* e = snapshot.by_full_name(list, name))
+    return fmt::format(
+        "QuickBooks has \"{}\" in its {} list (ListID {}{}): linked at the next sync", name,
+        list_name, e->list_id, e->is_active ? "" : ", inactive");
+  return fmt::format(
+      "QuickBooks has no \"{}\" in its {} list (as of the last sync): held for review at the "
+      "next sync{}",
+      name, list_name, in_review ? "; review reject (genuinely new) adds it under this name" : "");
+}
+
 }  // namespace
 
 std::vector<Candidate> parse_candidates(const std::string& text) {
@@ -190,17 +208,16 @@ store::AccountRow Service::set_accounting_name(const std::string& user, AccountK
     throw Error(ErrorKind::NotFound, "no " + kind_text(kind) + " '" + account_id + "' for " + user);
   const std::string old = acc->accounting_name;
   acc->accounting_name = name;
+  const auto outlook = name_outlook(load_snapshot(*tx, t->id), kind, name, acc->status == "review");
   if (acc->status == "review") {
     // Still the admin's decision: `review reject` now adds it under this name.
     acc->reason = "accounting name set by admin";
-    acc->detail = "will be added as \"" + name +
-                  "\" after review reject, or linked if QuickBooks has that exact name at the "
-                  "next sync";
+    acc->detail = outlook;
   } else if (acc->status != "linked" || acc->qb_full_name != name) {
     acc->status = "pending";
     acc->list_id.clear();
     acc->reason = "accounting name set by admin";
-    acc->detail.clear();
+    acc->detail = outlook;
     acc->candidates = "[]";
   }
   tx->upsert_account(t->id, *acc);

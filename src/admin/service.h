@@ -83,7 +83,8 @@ class Service {
   // Why an account cannot be stored as given, or nullopt (shared with the CSV reader).
   static std::optional<std::string> invalid_account(const store::AccountRow& row);
   // The app's "Accounting Setup" field. A new name drops the old link; the next run links it
-  // (exact) or holds it.
+  // (exact) or holds it. The account's detail says which, from the QuickBooks lists of the last
+  // sync (the console shows it after "type another exact QuickBooks name").
   store::AccountRow set_accounting_name(const std::string& user, reconcile::AccountKind kind,
                                         const std::string& account_id, const std::string& name);
 

@@ -467,10 +467,15 @@ bool same_secret(const std::string& a, const std::string& b) {
 
 // A console session: 128 random bits in the cookie, a CSRF token of 128 more for changes.
 struct Session {
-  std::int64_t tenant_id = 0;
+  std::int64_t tenant_id = 0;  // a tenant's session (admin: 0)
   std::string csrf;
   std::int64_t created = 0;
   std::int64_t last_seen = 0;
+  // An installation admin's session: the hash of the admin token it was opened with, checked on
+  // every request so that revoking the token ends the session.
+  bool admin = false;
+  std::string token_hash;
+  std::string token_name;
 };
 
 }  // namespace
@@ -508,7 +513,15 @@ struct Api::Impl {
 
   std::int64_t now() const { return options.clock ? options.clock() : system_now(); }
 
-  // Who is calling: throws a problem for anything but a valid token of the right scope.
+  // Who is calling, before the path's scope is checked: a tenant, or the installation admin.
+  struct Principal {
+    std::optional<store::Tenant> tenant;  // nullopt: the installation admin
+    bool session = false;                 // a console session, not a bearer token
+  };
+
+  // Who is calling, for a path of `scope`: throws a problem for anything but a valid credential
+  // allowed there. Returns the tenant whose data the call reads or changes (nullopt on admin
+  // paths).
   std::optional<store::Tenant> authenticate(const Call& call, Scope scope) {
     const auto t = now();
     if (auto wait = throttle.blocked(call.remote, t); wait > 0) {
@@ -520,6 +533,10 @@ struct Api::Impl {
                 {{"Retry-After", std::to_string(wait)}}};
       throw p;
     }
+    return authorize(call, scope, identify(call, t));
+  }
+
+  Principal identify(const Call& call, std::int64_t t) {
     auto unauthorized = [](const std::string& detail) {
       Problem p{401,    "unauthorized", "Authentication required",
                 detail, nullptr,        {{"WWW-Authenticate", "Bearer realm=\"qblink\""}}};
@@ -528,7 +545,7 @@ struct Api::Impl {
     const auto& h = call.authorization;
     if (h.empty()) {
       if (auto sid = cookie_value(call.cookie, kSessionCookie); !sid.empty())
-        return session_tenant(call, scope, sid, t);
+        return session_principal(call, sid, t);
       unauthorized("send an API token as Authorization: Bearer <token>");
     }
     if (!iequals_prefix(h, "bearer ")) unauthorized("the Authorization scheme must be Bearer");
@@ -549,13 +566,43 @@ struct Api::Impl {
       w->touch_api_token(row->id, t);
       w->commit();
     }
-    if (scope == Scope::Admin && tenant)
-      fail(403, "forbidden", "An admin token is required",
-           "this path manages tenants: use a token made with `qblink token create --admin`");
-    if (scope == Scope::Tenant && !tenant)
+    return {tenant, false};
+  }
+
+  // The one place that decides what a credential may do on a path (docs/SECURITY.md):
+  // - admin paths: the installation admin only (admin token, or a console session opened with
+  //   one);
+  // - tenant paths: a tenant's credential for its own data; the installation admin reads (GET,
+  //   HEAD) the data of the tenant it names in X-Qblink-Tenant and changes nothing, so that every
+  //   change is made with the tenant's own credential.
+  std::optional<store::Tenant> authorize(const Call& call, Scope scope, const Principal& p) {
+    if (scope == Scope::Admin) {
+      if (p.tenant)
+        fail(403, "forbidden", "An admin token is required",
+             p.session ? "this path manages tenants: a tenant's console session acts for its own "
+                         "tenant only"
+                       : "this path manages tenants: use a token made with `qblink token create "
+                         "--admin`");
+      return std::nullopt;
+    }
+    if (p.tenant) {
+      if (!call.tenant.empty() && call.tenant != p.tenant->username)
+        fail(403, "forbidden", "Another tenant's data",
+             "a tenant's credential reads and changes its own tenant's data only");
+      return p.tenant;
+    }
+    if (call.tenant.empty())
       fail(403, "forbidden", "A tenant token is required",
            "this path reads or changes one tenant's data: use a token made with `qblink token "
-           "create USER`");
+           "create USER` (an admin token reads a tenant's data when it names the tenant in " +
+               std::string(kTenantHeader) + ")");
+    if (changes(call))
+      fail(403, "read-only", "An admin reads a tenant's data but does not change it",
+           "changes to a tenant's accounts, review and adds are made with the tenant's own "
+           "credential (its console sign-in or a tenant token)");
+    auto tx = store.begin(false);
+    auto tenant = tx->tenant_by_name(call.tenant);
+    if (!tenant) not_found("no user '" + call.tenant + "'");
     return tenant;
   }
 
@@ -598,11 +645,25 @@ struct Api::Impl {
                std::string(kCsrfHeader));
   }
 
-  store::Tenant session_tenant(const Call& call, Scope scope, const std::string& sid,
-                               std::int64_t t) {
+  // An admin session's token, still live; nullopt when revoked or gone.
+  std::optional<store::ApiToken> live_admin_token(const Session& s) {
+    auto tx = store.begin(false);
+    auto row = tx->api_token_by_hash(s.token_hash);
+    if (!row || row->revoked || row->tenant_id) return std::nullopt;
+    return row;
+  }
+
+  Principal session_principal(const Call& call, const std::string& sid, std::int64_t t) {
     const auto s = find_session(sid, t);
     if (!s) session_required("the console session has expired or is not valid; sign in again");
     if (changes(call)) check_csrf(call, *s);
+    if (s->admin) {
+      if (!live_admin_token(*s)) {
+        drop_session(sid);
+        session_required("the admin token of this session was revoked; sign in again");
+      }
+      return {std::nullopt, true};
+    }
     auto tx = store.begin(false);
     auto tenant = tx->tenant(s->tenant_id);
     tx.reset();
@@ -610,10 +671,7 @@ struct Api::Impl {
       drop_session(sid);
       session_required("the session's tenant was removed");
     }
-    if (scope == Scope::Admin)
-      fail(403, "forbidden", "An admin token is required",
-           "this path manages tenants: a console session acts for one tenant only");
-    return *tenant;
+    return {tenant, true};
   }
 
   std::string session_cookie(const Call& call, const std::string& value,
@@ -625,9 +683,42 @@ struct Api::Impl {
 
   json session_json(const std::string& user, const Session& s) const {
     return {{"user", user},
+            {"admin", s.admin},
+            {"token_name", s.admin ? json(s.token_name) : json(nullptr)},
             {"csrf_token", s.csrf},
             {"csrf_header", std::string(kCsrfHeader)},
             {"idle_timeout", options.session_idle}};
+  }
+
+  std::string open_session(const Session& s, std::int64_t t) {
+    const auto sid = sync::new_ticket();
+    std::lock_guard lock(sessions_mutex);
+    std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
+    sessions.emplace(sid, s);
+    return sid;
+  }
+
+  // Sign-in with an installation admin token: the installation view. Failures count towards
+  // the same per-address throttle as passwords and bearer tokens.
+  http::Response sign_in_admin(Ctx& c, const std::string& token, std::int64_t t) {
+    auto tx = store.begin(false);
+    auto row = token.size() <= 200 ? tx->api_token_by_hash(hash_token(token)) : std::nullopt;
+    tx.reset();
+    if (!row || row->revoked || row->tenant_id) {
+      throttle.failed(c.call.remote, t);
+      session_required(
+          "the token is not a live admin token (made with `qblink token create --admin`)");
+    }
+    Session s;
+    s.csrf = sync::new_ticket();
+    s.created = s.last_seen = t;
+    s.admin = true;
+    s.token_hash = row->hash;
+    s.token_name = row->name;
+    const auto sid = open_session(s, t);
+    auto r = json_response(session_json("", s), 201);
+    r.headers.emplace_back("Set-Cookie", session_cookie(c.call, sid, options.session_max));
+    return r;
   }
 
   http::Response sign_in(Ctx& c) {
@@ -643,7 +734,12 @@ struct Api::Impl {
       throw p;
     }
     const auto body = parse_body(c.call);
-    check_fields(body, {"user", "password"});
+    check_fields(body, {"user", "password", "token"});
+    if (auto token = opt_string(body, "token")) {
+      if (body.contains("user") || body.contains("password"))
+        invalid("give either 'token' or 'user' and 'password'");
+      return sign_in_admin(c, *token, t);
+    }
     const auto user = req_string(body, "user");
     const auto password = req_string(body, "password");
     auto tx = store.begin(false);
@@ -658,13 +754,11 @@ struct Api::Impl {
       throttle.failed(c.call.remote, t);
       session_required("wrong user name or password");
     }
-    Session s{tenant->id, sync::new_ticket(), t, t};
-    const auto sid = sync::new_ticket();
-    {
-      std::lock_guard lock(sessions_mutex);
-      std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
-      sessions.emplace(sid, s);
-    }
+    Session s;
+    s.tenant_id = tenant->id;
+    s.csrf = sync::new_ticket();
+    s.created = s.last_seen = t;
+    const auto sid = open_session(s, t);
     auto r = json_response(session_json(tenant->username, s), 201);
     r.headers.emplace_back("Set-Cookie", session_cookie(c.call, sid, options.session_max));
     return r;
@@ -675,6 +769,13 @@ struct Api::Impl {
     const auto sid = cookie_value(c.call.cookie, kSessionCookie);
     const auto s = sid.empty() ? std::nullopt : find_session(sid, now());
     if (!s) session_required("no console session; sign in with POST /api/v1/session");
+    if (s->admin) {
+      if (!live_admin_token(*s)) {
+        drop_session(sid);
+        session_required("the admin token of this session was revoked; sign in again");
+      }
+      return json_response(session_json("", *s));
+    }
     auto tx = store.begin(false);
     auto tenant = tx->tenant(s->tenant_id);
     tx.reset();
@@ -1156,33 +1257,35 @@ struct Api::Impl {
     const auto schedule =
         q.integer("schedule_minutes", 1, 1440).value_or(options.default_schedule_minutes);
     auto tx = store.begin(false);
-    const auto id = c.tenant->id;
-    const auto t = tx->tenant(id);
+    return json_response(status_json(*tx, c.tenant->id, schedule));
+  }
+
+  // One tenant's status (GET /status, and each row of the admin's GET /tenants/status).
+  json status_json(store::Tx& tx, store::TenantId id, std::int64_t schedule) {
+    const auto t = tx.tenant(id);
     if (!t) not_found("the tenant is gone");
-    const auto health = admin::run_health(*tx, id, static_cast<int>(schedule), now());
-    json accounts = {{"total", tx->account_count(id)}};
+    const auto health = admin::run_health(tx, id, static_cast<int>(schedule), now());
+    json accounts = {{"total", tx.account_count(id)}};
     for (const char* s : {"linked", "new", "pending", "review", "error"})
-      accounts[s] = tx->account_count(id, s);
-    json waiting = {{"review", tx->account_count(id, "review")},
-                    {"approval", tx->count_adds(id, store::AddState::Proposed)},
-                    {"in_doubt", tx->count_adds(id, store::AddState::InDoubt)}};
-    tx.reset();
+      accounts[s] = tx.account_count(id, s);
+    json waiting = {{"review", tx.account_count(id, "review")},
+                    {"approval", tx.count_adds(id, store::AddState::Proposed)},
+                    {"in_doubt", tx.count_adds(id, store::AddState::InDoubt)}};
     json company = nullptr;
     if (!t->known_company_name.empty() || !t->known_file_id.empty())
       company = {{"name", t->known_company_name},
                  {"path", t->known_company_path},
                  {"file_id", t->known_file_id}};
-    return json_response(
-        {{"user", t->username},
-         {"company", std::move(company)},
-         {"last_run", health.last_run ? run_json(*health.last_run) : json(nullptr)},
-         {"last_successful_run",
-          health.last_success ? run_json(*health.last_success) : json(nullptr)},
-         {"waiting", std::move(waiting)},
-         {"accounts", std::move(accounts)},
-         {"schedule_minutes", schedule},
-         {"polling", std::string(admin::to_string(health.polling))},
-         {"stale", health.stale}});
+    return json({{"user", t->username},
+                 {"company", std::move(company)},
+                 {"last_run", health.last_run ? run_json(*health.last_run) : json(nullptr)},
+                 {"last_successful_run",
+                  health.last_success ? run_json(*health.last_success) : json(nullptr)},
+                 {"waiting", std::move(waiting)},
+                 {"accounts", std::move(accounts)},
+                 {"schedule_minutes", schedule},
+                 {"polling", std::string(admin::to_string(health.polling))},
+                 {"stale", health.stale}});
   }
 
   // ------------------------------------------------------------ tenants (admin)
@@ -1271,13 +1374,18 @@ struct Api::Impl {
 
   http::Response tenant_qwc(Ctx& c) {
     Query q(c.query, {"user", "url", "support_url", "every_minutes", "app_name"});
+    return qwc_download(q, q.require("user"));
+  }
+
+  // The .qwc file of `user` as a download: the admin's GET /tenant/qwc and the tenant's GET /qwc.
+  http::Response qwc_download(const Query& q, const std::string& user) {
     QwcParams p;
     p.url = q.require("url");
     p.support_url = q.get("support_url").value_or("");
     p.every_minutes = static_cast<int>(q.integer("every_minutes", 1, 1440).value_or(60));
     p.app_name = q.get("app_name").value_or("qblink");
     auto tx = store.begin(true);
-    const auto t = require_tenant(*tx, q.require("user"));
+    const auto t = require_tenant(*tx, user);
     p.username = t.username;
     p.file_id = t.file_id;
     p.owner_id = tx->owner_id();
@@ -1296,6 +1404,29 @@ struct Api::Impl {
       file.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".qwc\"");
     return r;
+  }
+
+  // ------------------------------------------------------------ the console's own (issue 11)
+
+  // The installation view: every tenant with its status, in one call.
+  http::Response tenants_status(Ctx& c) {
+    Query q(c.query, {"schedule_minutes"});
+    const auto schedule =
+        q.integer("schedule_minutes", 1, 1440).value_or(options.default_schedule_minutes);
+    auto tx = store.begin(false);
+    json items = json::array();
+    for (const auto& t : tx->tenants()) {
+      auto row = status_json(*tx, t.id, schedule);
+      row["company_file"] = t.company_file;
+      items.push_back(std::move(row));
+    }
+    return json_response({{"items", std::move(items)}, {"next_cursor", nullptr}});
+  }
+
+  // A tenant's own .qwc file, built as the admin's GET /tenant/qwc builds it.
+  http::Response own_qwc(Ctx& c) {
+    Query q(c.query, {"url", "support_url", "every_minutes", "app_name"});
+    return qwc_download(q, c.user());
   }
 };
 
@@ -1324,6 +1455,9 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       {"DELETE", "/api/v1/tenant", Scope::Admin, &Impl::remove_tenant},
       {"PUT", "/api/v1/tenant/password", Scope::Admin, &Impl::tenant_password},
       {"GET", "/api/v1/tenant/qwc", Scope::Admin, &Impl::tenant_qwc},
+      // The console's own (issue 11).
+      {"GET", "/api/v1/tenants/status", Scope::Admin, &Impl::tenants_status},
+      {"GET", "/api/v1/qwc", Scope::Tenant, &Impl::own_qwc},
   };
   return routes;
 }
@@ -1355,7 +1489,8 @@ Call to_call(const http::Request& r) {
               authorization_of(r),
               r.header("Cookie"),
               r.header(kCsrfHeader),
-              r.header("Origin")};
+              r.header("Origin"),
+              r.header(kTenantHeader)};
 }
 
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,
