@@ -12,6 +12,7 @@ namespace qblink::admin {
 namespace {
 
 using reconcile::AccountKind;
+using reconcile::NearKind;
 using store::AddState;
 
 std::string kind_text(AccountKind kind) { return std::string(reconcile::to_string(kind)); }
@@ -313,6 +314,21 @@ store::AccountRow Service::reject_in(store::Tx& tx, const store::Tenant& t, stor
                 fmt::format("QuickBooks already has \"{}\" in its {} list (ListID {}): it cannot "
                             "be added again. Accept that entry, or set another accounting name",
                             e->full_name, reconcile::to_string(e->list), e->list_id));
+  }
+  // Nor a name that differs from one of the list's only in spacing and case: QuickBooks would
+  // take "Coastal  HVAC Services", but it is "Coastal HVAC Services" typed with a stray space,
+  // and adding it makes the duplicate that review exists to prevent.
+  for (const auto& c : snapshot.near(reconcile::list_for(kind), name)) {
+    const bool spacing_only =
+        !c.kinds.empty() && std::all_of(c.kinds.begin(), c.kinds.end(), [](NearKind k) {
+          return k == NearKind::Case || k == NearKind::Spaces;
+        });
+    if (!spacing_only) continue;
+    throw Error(ErrorKind::Conflict,
+                fmt::format("QuickBooks has \"{}\" (ListID {}), which differs from \"{}\" only in "
+                            "spacing or case: adding it would make a duplicate. Accept that entry, "
+                            "or set another accounting name",
+                            c.full_name, c.list_id, name));
   }
   acc.declared_new = true;
   acc.status = "pending";
