@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   add_quickbooks_commands(app, ctx);
   add_token_commands(app, ctx);
   add_backup_commands(app, ctx);
+  add_webhook_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
