@@ -16,6 +16,7 @@
 
 #include "admin/service.h"
 #include "admin/status.h"
+#include "api/present.h"
 #include "api/qwc.h"
 #include "http/router.h"
 #include "store/guid.h"
@@ -52,8 +53,6 @@ struct Problem {
   fail(404, "not-found", "Not found", detail);
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 http::Response problem_response(const Problem& p) {
   json body = {{"type", std::string(kProblemBase) + p.type},
                {"title", p.title},
@@ -69,13 +68,18 @@ http::Response problem_response(const Problem& p) {
   return r;
 }
 
-http::Response json_response(const json& body, unsigned status = 200) {
+// An answer whose JSON text is written already (JsonWriter).
+http::Response text_response(std::string body, unsigned status = 200) {
   http::Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = dump(body);
+  r.body = std::move(body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
+}
+
+http::Response json_response(const json& body, unsigned status = 200) {
+  return text_response(dump(body), status);
 }
 
 json row_errors(const std::vector<admin::RowError>& rows) {
@@ -305,54 +309,26 @@ std::optional<AccountKind> query_kind(const Query& q) {
 
 // ---------------------------------------------------------------- JSON out
 
-json account_json(const store::AccountRow& a, bool with_candidates = false) {
-  json j = {{"kind", reconcile::to_string(a.kind)},
-            {"account_id", a.account_id},
-            {"name", a.name},
-            {"accounting_name", a.accounting_name},
-            {"company_name", a.company_name},
-            {"first_name", a.first_name},
-            {"last_name", a.last_name},
-            {"phone", a.phone},
-            {"email", a.email},
-            {"addr1", a.addr1},
-            {"addr2", a.addr2},
-            {"city", a.city},
-            {"state", a.state},
-            {"postal_code", a.postal_code},
-            {"country", a.country},
-            {"status", a.status},
-            {"list_id", a.list_id},
-            {"qb_full_name", a.qb_full_name},
-            {"reason", a.reason},
-            {"detail", a.detail},
-            {"declared_new", a.declared_new},
-            {"change", a.changed_at}};
-  if (with_candidates) {
-    json cands = json::array();
-    for (const auto& c : admin::parse_candidates(a.candidates)) {
-      json contact = json::object();
-      for (const auto& [k, v] : c.contact) contact[k] = v;
-      cands.push_back({{"list", reconcile::to_string(c.list)},
-                       {"list_id", c.list_id},
-                       {"full_name", c.full_name},
-                       {"is_active", c.is_active},
-                       {"score", c.score},
-                       {"strong", c.strong},
-                       {"evidence", c.evidence},
-                       {"contact", contact}});
-    }
-    j["candidates"] = std::move(cands);
-  }
-  return j;
+std::string account_text(const store::AccountRow& a, bool with_candidates = false) {
+  std::string out;
+  JsonWriter w(out);
+  write_account(w, a, with_candidates);
+  return out;
 }
 
-json run_json(const store::RunRow& r) {
-  return {
-      {"id", r.id},           {"started_at", r.started_at}, {"ended_at", r.ended_at},
-      {"outcome", r.outcome}, {"linked", r.linked},         {"added", r.added},
-      {"review", r.review},   {"errors", r.errors},         {"records_fetched", r.records_fetched},
-      {"summary", r.summary}};
+// A page of accounts: {"items": [...], then whatever `tail` writes}.
+template <typename Tail>
+http::Response accounts_page(const std::vector<store::AccountRow>& rows, bool with_candidates,
+                             Tail&& tail) {
+  std::string out;
+  out.reserve(64 + rows.size() * 512);
+  JsonWriter w(out);
+  w.begin_object().key("items").begin_array();
+  for (const auto& a : rows) write_account(w, a, with_candidates);
+  w.end_array();
+  tail(w);
+  w.end_object();
+  return text_response(std::move(out));
 }
 
 constexpr std::pair<store::AddState, const char*> kAddStates[] = {
@@ -442,7 +418,8 @@ class Throttle {
   std::int64_t window_;
 };
 
-enum class Scope { Public, Tenant, Admin };
+// TenantOrAdmin: a tenant token acts for its tenant, an admin token names one (`user`).
+enum class Scope { Public, Tenant, Admin, TenantOrAdmin };
 
 // The value of cookie `name` in a Cookie header field, or "".
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -574,7 +551,8 @@ struct Api::Impl {
   //   one);
   // - tenant paths: a tenant's credential for its own data; the installation admin reads (GET,
   //   HEAD) the data of the tenant it names in X-Qblink-Tenant and changes nothing, so that every
-  //   change is made with the tenant's own credential.
+  //   change is made with the tenant's own credential;
+  // - webhook paths: a tenant's credential for its own webhook, the admin for the one it names.
   std::optional<store::Tenant> authorize(const Call& call, Scope scope, const Principal& p) {
     if (scope == Scope::Admin) {
       if (p.tenant)
@@ -585,6 +563,8 @@ struct Api::Impl {
                          "--admin`");
       return std::nullopt;
     }
+    // Webhook paths: the admin names the tenant in the call itself (`user`).
+    if (scope == Scope::TenantOrAdmin && !p.tenant) return std::nullopt;
     if (p.tenant) {
       if (!call.tenant.empty() && call.tenant != p.tenant->username)
         fail(403, "forbidden", "Another tenant's data",
@@ -933,12 +913,12 @@ struct Api::Impl {
     tx.reset();
     const bool more = rows.size() > static_cast<std::size_t>(limit);
     if (more) rows.pop_back();
-    json items = json::array();
-    for (const auto& a : rows) items.push_back(account_json(a));
     const std::int64_t last = rows.empty() ? after : rows.back().changed_at;
-    return json_response({{"items", std::move(items)},
-                          {"next_cursor", more ? json(encode_cursor('a', last)) : json(nullptr)},
-                          {"change", last}});
+    return accounts_page(rows, false, [&](JsonWriter& w) {
+      w.key("next_cursor");
+      more ? w.value(encode_cursor('a', last)) : w.null();
+      w.field("change", last);
+    });
   }
 
   store::AccountRow find_account(Ctx& c, AccountKind kind, const std::string& id) {
@@ -951,7 +931,7 @@ struct Api::Impl {
   http::Response get_account(Ctx& c) {
     Query q(c.query, {"kind", "account_id"});
     const auto kind = parse_kind(q.require("kind"));
-    return json_response(account_json(find_account(c, kind, q.require("account_id")), true));
+    return text_response(account_text(find_account(c, kind, q.require("account_id")), true));
   }
 
   http::Response delete_account(Ctx& c) {
@@ -959,7 +939,7 @@ struct Api::Impl {
     const auto kind = parse_kind(q.require("kind"));
     const auto id = q.require("account_id");
     const auto a = service_call([&] { return service.unlink(c.user(), kind, id); });
-    return json_response(account_json(a));
+    return text_response(account_text(a));
   }
 
   http::Response put_link(Ctx& c) {
@@ -971,7 +951,7 @@ struct Api::Impl {
     const auto name = req_string(body, "accounting_name");
     const auto a =
         service_call([&] { return service.set_accounting_name(c.user(), kind, id, name); });
-    return json_response(account_json(a));
+    return text_response(account_text(a));
   }
 
   // ------------------------------------------------------------ QuickBooks snapshot
@@ -1055,15 +1035,14 @@ struct Api::Impl {
     auto queue = service_call([&] { return service.review_queue(c.user()); });
     if (kind)
       std::erase_if(queue, [&](const admin::ReviewItem& i) { return i.account.kind != *kind; });
-    json items = json::array();
     const auto begin = std::min<std::size_t>(static_cast<std::size_t>(offset), queue.size());
     const auto end = std::min<std::size_t>(begin + static_cast<std::size_t>(limit), queue.size());
-    for (std::size_t i = begin; i < end; ++i) items.push_back(account_json(queue[i].account, true));
-    return json_response(
-        {{"items", std::move(items)},
-         {"next_cursor", end < queue.size()
-                             ? json(encode_cursor('v', static_cast<std::int64_t>(end)))
-                             : json(nullptr)}});
+    std::vector<store::AccountRow> rows;
+    for (std::size_t i = begin; i < end; ++i) rows.push_back(std::move(queue[i].account));
+    return accounts_page(rows, true, [&](JsonWriter& w) {
+      w.key("next_cursor");
+      end < queue.size() ? w.value(encode_cursor('v', static_cast<std::int64_t>(end))) : w.null();
+    });
   }
 
   http::Response review_decisions(Ctx& c) {
@@ -1076,9 +1055,12 @@ struct Api::Impl {
       invalid("give either 'decisions' or 'accept_all_strong': true");
     if (all_strong) {
       const auto accepted = service_call([&] { return service.accept_all_strong(c.user()); });
-      json items = json::array();
-      for (const auto& a : accepted) items.push_back(account_json(a));
-      return json_response({{"applied", accepted.size()}, {"accounts", std::move(items)}});
+      std::string out;
+      JsonWriter w(out);
+      w.begin_object().field("applied", accepted.size()).key("accounts").begin_array();
+      for (const auto& a : accepted) write_account(w, a);
+      w.end_array().end_object();
+      return text_response(std::move(out));
     }
     if (!it->is_array()) invalid("field 'decisions' must be an array, not " + type_name(*it));
     if (it->size() > static_cast<std::size_t>(options.max_batch))
@@ -1428,6 +1410,67 @@ struct Api::Impl {
     Query q(c.query, {"url", "support_url", "every_minutes", "app_name"});
     return qwc_download(q, c.user());
   }
+
+  // ------------------------------------------------------------ webhooks (tenant or admin)
+
+  // The tenant a webhook call is about: a tenant's own (naming no other), or the `user` an
+  // admin token names.
+  static std::string webhook_user(const Ctx& c, const std::optional<std::string>& user) {
+    if (c.tenant) {
+      if (user && *user != c.tenant->username)
+        fail(403, "forbidden", "A tenant token acts for its own tenant only",
+             "leave out 'user' (or name your own): this token belongs to another tenant");
+      return c.tenant->username;
+    }
+    if (!user || user->empty()) invalid("an admin token must name the tenant: give 'user'");
+    return *user;
+  }
+
+  static json delivery_json(const store::Delivery& d) {
+    static constexpr const char* kStates[] = {"pending", "delivered", "failed"};
+    return {{"id", d.id},
+            {"run", d.run_id},
+            {"state", kStates[static_cast<int>(d.state)]},
+            {"attempts", d.attempts},
+            {"next_at", d.next_at},
+            {"created_at", d.created_at},
+            {"last_status", d.last_status},
+            {"last_error", d.last_error}};
+  }
+
+  http::Response get_webhook(Ctx& c) {
+    Query q(c.query, {"user"});
+    const auto user = webhook_user(c, q.get("user"));
+    const auto view = service_call([&] { return service.webhook(user); });
+    if (!view) not_found("user '" + user + "' has no webhook");
+    json deliveries = json::array();
+    for (const auto& d : view->recent) deliveries.push_back(delivery_json(d));
+    return json_response({{"user", user},
+                          {"url", view->hook.url},
+                          {"created_at", view->hook.created_at},
+                          {"deliveries", std::move(deliveries)}});
+  }
+
+  http::Response put_webhook(Ctx& c) {
+    Query q(c.query, {});
+    const auto body = parse_body(c.call);
+    check_fields(body, {"user", "url", "secret"});
+    const auto user = webhook_user(c, opt_string(body, "user"));
+    const auto url = req_string(body, "url");
+    const auto secret = opt_string(body, "secret").value_or("");
+    const auto hook = service_call([&] { return service.set_webhook(user, url, secret); });
+    return json_response({{"user", user},
+                          {"url", hook.url},
+                          {"secret", hook.secret},
+                          {"created_at", hook.created_at}});
+  }
+
+  http::Response delete_webhook(Ctx& c) {
+    Query q(c.query, {"user"});
+    const auto user = webhook_user(c, q.get("user"));
+    service_call([&] { service.remove_webhook(user); });
+    return json_response({{"user", user}, {"removed", true}});
+  }
 };
 
 const std::vector<Api::Impl::Route>& Api::Impl::table() {
@@ -1458,6 +1501,9 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       // The console's own (issue 11).
       {"GET", "/api/v1/tenants/status", Scope::Admin, &Impl::tenants_status},
       {"GET", "/api/v1/qwc", Scope::Tenant, &Impl::own_qwc},
+      {"GET", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::get_webhook},
+      {"PUT", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::put_webhook},
+      {"DELETE", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::delete_webhook},
   };
   return routes;
 }

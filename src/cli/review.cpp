@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "admin/service.h"
+#include "api/present.h"
 #include "cli/commands.h"
 #include "cli/csv.h"
 #include "cli/util.h"
@@ -16,23 +17,6 @@ namespace qblink::cli {
 namespace {
 
 using reconcile::AccountKind;
-
-nlohmann::json candidates_json(const std::vector<admin::Candidate>& cs) {
-  auto arr = nlohmann::json::array();
-  for (const auto& c : cs) {
-    auto contact = nlohmann::json::object();
-    for (const auto& [k, v] : c.contact) contact[k] = v;
-    arr.push_back({{"list", std::string(reconcile::to_string(c.list))},
-                   {"list_id", c.list_id},
-                   {"full_name", c.full_name},
-                   {"is_active", c.is_active},
-                   {"score", c.score},
-                   {"strong", c.strong},
-                   {"evidence", c.evidence},
-                   {"contact", contact}});
-  }
-  return arr;
-}
 
 nlohmann::json contact_json(const store::AccountRow& a) {
   return {{"company_name", a.company_name},
@@ -180,7 +164,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
                        {"reason", acc.reason},
                        {"detail", acc.detail},
                        {"contact", contact_json(acc)},
-                       {"candidates", candidates_json(item.candidates)}});
+                       {"candidates", api::candidates_json(item.candidates)}});
       }
       std::cout << arr.dump(2) << "\n";
       return;

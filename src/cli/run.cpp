@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   add_quickbooks_commands(app, ctx);
   add_token_commands(app, ctx);
   add_backup_commands(app, ctx);
+  add_webhook_commands(app, ctx);
   describe_settings(app);
   app.footer(settings_help());
   // After parsing, before any command runs: the file and the environment fill in the settings

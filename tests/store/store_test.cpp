@@ -36,7 +36,7 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), 4);
   add_tenant("alice");
   Store again(path);
   auto tx = again.begin(false);
@@ -51,7 +51,7 @@ TEST(StoreOpen, TwoProcessesOpeningAFreshFileAtOnceBothSucceed) {
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
       Store s(path);  // separate connections race on WAL mode and the first migration
-      if (s.schema_version() == 3) ++ok;
+      if (s.schema_version() == 4) ++ok;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 4);
