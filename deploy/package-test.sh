@@ -6,7 +6,9 @@
 #      (so dpkg-shlibdeps' dependencies must resolve from the archive, and postinst must create
 #      the qblink user, /var/lib/qblink and the conffile);
 #   3. qblink serve started in the root as the qblink user on a loopback port, a tenant added
-#      with the packaged CLI, and `qblink simulate` (two runs) against it.
+#      with the packaged CLI, and `qblink simulate` (two runs) against it. No command names the
+#      database: serve and the CLI both read the packaged /etc/qblink/qblink.conf (the fallback
+#      names that file with --config and moves the database with QBLINK_DB).
 # If debootstrap cannot run here (no root, no mirror), it falls back to `dpkg-deb -x` and a
 # host qblink user, and says so. Run as root. Usage: deploy/package-test.sh [BUILD_DIR]
 set -euo pipefail
@@ -81,8 +83,11 @@ if [[ "$mode" == chroot ]]; then
   [[ "$state" == "750 qblink" ]] || { echo "package-test: /var/lib/qblink is $state"; exit 1; }
   grep -qx /etc/qblink/qblink.conf "$root/var/lib/dpkg/info/qblink.conffiles" ||
     { echo "package-test: qblink.conf is not a conffile"; exit 1; }
+  conf=$(chroot "$root" stat -c '%a %U:%G' /etc/qblink/qblink.conf)
+  [[ "$conf" == "640 root:qblink" ]] || { echo "package-test: qblink.conf is $conf"; exit 1; }
   as_qblink=(chroot --userspec=qblink:qblink "$root" env HOME=/var/lib/qblink)
   qblink_bin=/usr/bin/qblink
+  settings=()  # the packaged /etc/qblink/qblink.conf, read by default
   csv=/tmp/customers.csv
 else
   echo "package-test: debootstrap could not run here: FALLBACK to dpkg-deb -x and a host qblink user"
@@ -91,16 +96,29 @@ else
   install -d -o qblink -g qblink -m 0750 "$work/state"
   chmod 0755 "$work"
   cp "$accounts" "$work/state/customers.csv" && chown qblink "$work/state/customers.csv"
-  as_qblink=(setpriv --reuid=qblink --regid=qblink --init-groups env HOME="$work/state")
+  # The packaged settings file, its database moved by the environment (which wins over the file).
+  as_qblink=(setpriv --reuid=qblink --regid=qblink --init-groups env HOME="$work/state"
+    QBLINK_DB="$work/state/qblink.db")
   qblink_bin="$root/usr/bin/qblink"
+  settings=(--config "$root/etc/qblink/qblink.conf")
   csv="$work/state/customers.csv"
 fi
-
-db=/var/lib/qblink/qblink.db
+grep -qx 'db = /var/lib/qblink/qblink.db' "$root/etc/qblink/qblink.conf" ||
+  { echo "package-test: qblink.conf does not name the service's database"; exit 1; }
+db="$root/var/lib/qblink/qblink.db"
 [[ "$mode" == chroot ]] || db="$work/state/qblink.db"
-printf '%s\n' 'a-long-password' | "${as_qblink[@]}" "$qblink_bin" --db "$db" user add acme --password-stdin
-"${as_qblink[@]}" "$qblink_bin" --db "$db" customers import acme "$csv"
-"${as_qblink[@]}" "$qblink_bin" --db "$db" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+
+qblink=("${as_qblink[@]}" "$qblink_bin" "${settings[@]}")
+# A command that only reads creates no database, and says which one it looked for.
+if out=$("${qblink[@]}" user list 2>&1); then
+  echo "package-test: user list succeeded without a database: $out"; exit 1
+fi
+grep -q "no database at" <<<"$out" || { echo "package-test: $out"; exit 1; }
+[[ ! -e "$db" ]] || { echo "package-test: user list created $db"; exit 1; }
+printf '%s\n' 'a-long-password' | "${qblink[@]}" user add acme --password-stdin
+[[ -f "$db" ]] || { echo "package-test: user add did not use the configured database $db"; exit 1; }
+"${qblink[@]}" customers import acme "$csv"
+"${qblink[@]}" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && break
@@ -117,5 +135,6 @@ out=$(printf '%s\n' 'a-long-password' | "$sim" simulate --url "http://127.0.0.1:
   --user acme --password-stdin --company "$company" --runs 2)
 echo "$out"
 grep -q 'Linked' <<<"$out" || { echo "package-test: the simulated sync did not report"; cat "$work/serve.log"; exit 1; }
-"${as_qblink[@]}" "$qblink_bin" --db "$db" log acme | head -5
+"${qblink[@]}" log acme | head -5
+"${qblink[@]}" user list
 echo "package-test: OK ($mode: installed, served as qblink, simulated sync done)"

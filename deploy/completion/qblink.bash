@@ -13,7 +13,8 @@ _qblink_options() {
 _qblink_users() {
   local db=() i
   for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
-    [[ ${COMP_WORDS[i]} == --db ]] && db=(--db "${COMP_WORDS[i + 1]}")
+    [[ ${COMP_WORDS[i]} == --db || ${COMP_WORDS[i]} == --config ]] &&
+      db+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}")
   done
   "${QBLINK:-qblink}" "${db[@]}" user list --json 2>/dev/null |
     sed -n 's/^ *"user": "\(.*\)",\{0,1\}$/\1/p'
@@ -25,7 +26,7 @@ _qblink() {
   local i w n=0 subs
   COMPREPLY=()
   case $prev in
-    --db | --company | --company-file | --tls-cert | --tls-key | --xsd-dir)
+    --db | --config | --company | --company-file | --tls-cert | --tls-key | --xsd-dir)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     --kind) mapfile -t COMPREPLY < <(compgen -W "customer supplier" -- "$cur"); return ;;
     --level) mapfile -t COMPREPLY < <(compgen -W "info warn error" -- "$cur"); return ;;
@@ -39,7 +40,7 @@ _qblink() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
     if [[ $w == -* ]]; then
-      [[ $w == --db || $w == --run || $w == --limit || $w == --page || $w == --kind ||
+      [[ $w == --db || $w == --config || $w == --run || $w == --limit || $w == --page || $w == --kind ||
         $w == --map || $w == --url || $w == --since ]] && ((i++))
       continue
     fi

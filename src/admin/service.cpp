@@ -12,6 +12,7 @@ namespace qblink::admin {
 namespace {
 
 using reconcile::AccountKind;
+using reconcile::NearKind;
 using store::AddState;
 
 std::string kind_text(AccountKind kind) { return std::string(reconcile::to_string(kind)); }
@@ -48,6 +49,24 @@ reconcile::Snapshot load_snapshot(store::Tx& tx, store::TenantId tenant) {
     entries.push_back(std::move(e));
   }
   return reconcile::Snapshot(std::move(entries));
+}
+
+// What the next run does with an accounting name the admin typed, said plainly for the account's
+// detail (the console and the API show it): an exact FullName of the account's own list links,
+// inactive or not (reconcile::decide, rules 2 and 5); a name QuickBooks lacks is held in review,
+// never guessed (rule 4), unless the admin declares the account new.
+std::string name_outlook(const reconcile::Snapshot& snapshot, AccountKind kind,
+                         const std::string& name, bool in_review) {
+  const auto list = reconcile::list_for(kind);
+  const std::string list_name(reconcile::to_string(list));
+  if (const auto* e = snapshot.by_full_name(list, name))
+    return fmt::format(
+        "QuickBooks has \"{}\" in its {} list (ListID {}{}): linked at the next sync", name,
+        list_name, e->list_id, e->is_active ? "" : ", inactive");
+  return fmt::format(
+      "QuickBooks has no \"{}\" in its {} list (as of the last sync): held for review at the "
+      "next sync{}",
+      name, list_name, in_review ? "; review reject (genuinely new) adds it under this name" : "");
 }
 
 }  // namespace
@@ -190,17 +209,16 @@ store::AccountRow Service::set_accounting_name(const std::string& user, AccountK
     throw Error(ErrorKind::NotFound, "no " + kind_text(kind) + " '" + account_id + "' for " + user);
   const std::string old = acc->accounting_name;
   acc->accounting_name = name;
+  const auto outlook = name_outlook(load_snapshot(*tx, t->id), kind, name, acc->status == "review");
   if (acc->status == "review") {
     // Still the admin's decision: `review reject` now adds it under this name.
     acc->reason = "accounting name set by admin";
-    acc->detail = "will be added as \"" + name +
-                  "\" after review reject, or linked if QuickBooks has that exact name at the "
-                  "next sync";
+    acc->detail = outlook;
   } else if (acc->status != "linked" || acc->qb_full_name != name) {
     acc->status = "pending";
     acc->list_id.clear();
     acc->reason = "accounting name set by admin";
-    acc->detail.clear();
+    acc->detail = outlook;
     acc->candidates = "[]";
   }
   tx->upsert_account(t->id, *acc);
@@ -296,6 +314,21 @@ store::AccountRow Service::reject_in(store::Tx& tx, const store::Tenant& t, stor
                 fmt::format("QuickBooks already has \"{}\" in its {} list (ListID {}): it cannot "
                             "be added again. Accept that entry, or set another accounting name",
                             e->full_name, reconcile::to_string(e->list), e->list_id));
+  }
+  // Nor a name that differs from one of the list's only in spacing and case: QuickBooks would
+  // take "Coastal  HVAC Services", but it is "Coastal HVAC Services" typed with a stray space,
+  // and adding it makes the duplicate that review exists to prevent.
+  for (const auto& c : snapshot.near(reconcile::list_for(kind), name)) {
+    const bool spacing_only =
+        !c.kinds.empty() && std::all_of(c.kinds.begin(), c.kinds.end(), [](NearKind k) {
+          return k == NearKind::Case || k == NearKind::Spaces;
+        });
+    if (!spacing_only) continue;
+    throw Error(ErrorKind::Conflict,
+                fmt::format("QuickBooks has \"{}\" (ListID {}), which differs from \"{}\" only in "
+                            "spacing or case: adding it would make a duplicate. Accept that entry, "
+                            "or set another accounting name",
+                            c.full_name, c.list_id, name));
   }
   acc.declared_new = true;
   acc.status = "pending";

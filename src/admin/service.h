@@ -83,7 +83,8 @@ class Service {
   // Why an account cannot be stored as given, or nullopt (shared with the CSV reader).
   static std::optional<std::string> invalid_account(const store::AccountRow& row);
   // The app's "Accounting Setup" field. A new name drops the old link; the next run links it
-  // (exact) or holds it.
+  // (exact) or holds it. The account's detail says which, from the QuickBooks lists of the last
+  // sync (the console shows it after "type another exact QuickBooks name").
   store::AccountRow set_accounting_name(const std::string& user, reconcile::AccountKind kind,
                                         const std::string& account_id, const std::string& name);
 
@@ -115,6 +116,23 @@ class Service {
   // cleared; the account is pending and reconciled afresh on the next run. (api_ops.cpp)
   store::AccountRow unlink(const std::string& user, reconcile::AccountKind kind,
                            const std::string& account_id);
+
+  // Webhooks (issue 10, webhooks.cpp): after each run the tenant's URL gets a signed POST.
+  // The URL must be https://, or http:// to a loopback address (tests, a local relay). `secret`
+  // empty = a new random one; otherwise at least 16 characters. Returns the webhook, secret
+  // included: the only answer that shows it.
+  store::Webhook set_webhook(const std::string& user, const std::string& url,
+                             const std::string& secret = {});
+  // The webhook (secret blanked) and its newest deliveries; nullopt when the tenant has none.
+  struct WebhookView {
+    store::Webhook hook;
+    std::vector<store::Delivery> recent;  // newest first, bodies blanked
+  };
+  std::optional<WebhookView> webhook(const std::string& user, int recent = 10);
+  // Drops the webhook and its pending deliveries; Error NotFound when there was none.
+  void remove_webhook(const std::string& user);
+  // Why a webhook URL is refused, or nullopt.
+  static std::optional<std::string> invalid_webhook_url(const std::string& url);
 
  private:
   std::int64_t now() const;

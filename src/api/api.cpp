@@ -15,6 +15,8 @@
 #include <tuple>
 
 #include "admin/service.h"
+#include "admin/status.h"
+#include "api/present.h"
 #include "api/qwc.h"
 #include "http/router.h"
 #include "store/guid.h"
@@ -51,8 +53,6 @@ struct Problem {
   fail(404, "not-found", "Not found", detail);
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 http::Response problem_response(const Problem& p) {
   json body = {{"type", std::string(kProblemBase) + p.type},
                {"title", p.title},
@@ -68,13 +68,18 @@ http::Response problem_response(const Problem& p) {
   return r;
 }
 
-http::Response json_response(const json& body, unsigned status = 200) {
+// An answer whose JSON text is written already (JsonWriter).
+http::Response text_response(std::string body, unsigned status = 200) {
   http::Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = dump(body);
+  r.body = std::move(body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
+}
+
+http::Response json_response(const json& body, unsigned status = 200) {
+  return text_response(dump(body), status);
 }
 
 json row_errors(const std::vector<admin::RowError>& rows) {
@@ -304,54 +309,26 @@ std::optional<AccountKind> query_kind(const Query& q) {
 
 // ---------------------------------------------------------------- JSON out
 
-json account_json(const store::AccountRow& a, bool with_candidates = false) {
-  json j = {{"kind", reconcile::to_string(a.kind)},
-            {"account_id", a.account_id},
-            {"name", a.name},
-            {"accounting_name", a.accounting_name},
-            {"company_name", a.company_name},
-            {"first_name", a.first_name},
-            {"last_name", a.last_name},
-            {"phone", a.phone},
-            {"email", a.email},
-            {"addr1", a.addr1},
-            {"addr2", a.addr2},
-            {"city", a.city},
-            {"state", a.state},
-            {"postal_code", a.postal_code},
-            {"country", a.country},
-            {"status", a.status},
-            {"list_id", a.list_id},
-            {"qb_full_name", a.qb_full_name},
-            {"reason", a.reason},
-            {"detail", a.detail},
-            {"declared_new", a.declared_new},
-            {"change", a.changed_at}};
-  if (with_candidates) {
-    json cands = json::array();
-    for (const auto& c : admin::parse_candidates(a.candidates)) {
-      json contact = json::object();
-      for (const auto& [k, v] : c.contact) contact[k] = v;
-      cands.push_back({{"list", reconcile::to_string(c.list)},
-                       {"list_id", c.list_id},
-                       {"full_name", c.full_name},
-                       {"is_active", c.is_active},
-                       {"score", c.score},
-                       {"strong", c.strong},
-                       {"evidence", c.evidence},
-                       {"contact", contact}});
-    }
-    j["candidates"] = std::move(cands);
-  }
-  return j;
+std::string account_text(const store::AccountRow& a, bool with_candidates = false) {
+  std::string out;
+  JsonWriter w(out);
+  write_account(w, a, with_candidates);
+  return out;
 }
 
-json run_json(const store::RunRow& r) {
-  return {
-      {"id", r.id},           {"started_at", r.started_at}, {"ended_at", r.ended_at},
-      {"outcome", r.outcome}, {"linked", r.linked},         {"added", r.added},
-      {"review", r.review},   {"errors", r.errors},         {"records_fetched", r.records_fetched},
-      {"summary", r.summary}};
+// A page of accounts: {"items": [...], then whatever `tail` writes}.
+template <typename Tail>
+http::Response accounts_page(const std::vector<store::AccountRow>& rows, bool with_candidates,
+                             Tail&& tail) {
+  std::string out;
+  out.reserve(64 + rows.size() * 512);
+  JsonWriter w(out);
+  w.begin_object().key("items").begin_array();
+  for (const auto& a : rows) write_account(w, a, with_candidates);
+  w.end_array();
+  tail(w);
+  w.end_object();
+  return text_response(std::move(out));
 }
 
 constexpr std::pair<store::AddState, const char*> kAddStates[] = {
@@ -441,7 +418,8 @@ class Throttle {
   std::int64_t window_;
 };
 
-enum class Scope { Public, Tenant, Admin };
+// TenantOrAdmin: a tenant token acts for its tenant, an admin token names one (`user`).
+enum class Scope { Public, Tenant, Admin, TenantOrAdmin };
 
 // The value of cookie `name` in a Cookie header field, or "".
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -466,10 +444,15 @@ bool same_secret(const std::string& a, const std::string& b) {
 
 // A console session: 128 random bits in the cookie, a CSRF token of 128 more for changes.
 struct Session {
-  std::int64_t tenant_id = 0;
+  std::int64_t tenant_id = 0;  // a tenant's session (admin: 0)
   std::string csrf;
   std::int64_t created = 0;
   std::int64_t last_seen = 0;
+  // An installation admin's session: the hash of the admin token it was opened with, checked on
+  // every request so that revoking the token ends the session.
+  bool admin = false;
+  std::string token_hash;
+  std::string token_name;
 };
 
 }  // namespace
@@ -507,7 +490,15 @@ struct Api::Impl {
 
   std::int64_t now() const { return options.clock ? options.clock() : system_now(); }
 
-  // Who is calling: throws a problem for anything but a valid token of the right scope.
+  // Who is calling, before the path's scope is checked: a tenant, or the installation admin.
+  struct Principal {
+    std::optional<store::Tenant> tenant;  // nullopt: the installation admin
+    bool session = false;                 // a console session, not a bearer token
+  };
+
+  // Who is calling, for a path of `scope`: throws a problem for anything but a valid credential
+  // allowed there. Returns the tenant whose data the call reads or changes (nullopt on admin
+  // paths).
   std::optional<store::Tenant> authenticate(const Call& call, Scope scope) {
     const auto t = now();
     if (auto wait = throttle.blocked(call.remote, t); wait > 0) {
@@ -519,6 +510,10 @@ struct Api::Impl {
                 {{"Retry-After", std::to_string(wait)}}};
       throw p;
     }
+    return authorize(call, scope, identify(call, t));
+  }
+
+  Principal identify(const Call& call, std::int64_t t) {
     auto unauthorized = [](const std::string& detail) {
       Problem p{401,    "unauthorized", "Authentication required",
                 detail, nullptr,        {{"WWW-Authenticate", "Bearer realm=\"qblink\""}}};
@@ -527,7 +522,7 @@ struct Api::Impl {
     const auto& h = call.authorization;
     if (h.empty()) {
       if (auto sid = cookie_value(call.cookie, kSessionCookie); !sid.empty())
-        return session_tenant(call, scope, sid, t);
+        return session_principal(call, sid, t);
       unauthorized("send an API token as Authorization: Bearer <token>");
     }
     if (!iequals_prefix(h, "bearer ")) unauthorized("the Authorization scheme must be Bearer");
@@ -548,13 +543,46 @@ struct Api::Impl {
       w->touch_api_token(row->id, t);
       w->commit();
     }
-    if (scope == Scope::Admin && tenant)
-      fail(403, "forbidden", "An admin token is required",
-           "this path manages tenants: use a token made with `qblink token create --admin`");
-    if (scope == Scope::Tenant && !tenant)
+    return {tenant, false};
+  }
+
+  // The one place that decides what a credential may do on a path (docs/SECURITY.md):
+  // - admin paths: the installation admin only (admin token, or a console session opened with
+  //   one);
+  // - tenant paths: a tenant's credential for its own data; the installation admin reads (GET,
+  //   HEAD) the data of the tenant it names in X-Qblink-Tenant and changes nothing, so that every
+  //   change is made with the tenant's own credential;
+  // - webhook paths: a tenant's credential for its own webhook, the admin for the one it names.
+  std::optional<store::Tenant> authorize(const Call& call, Scope scope, const Principal& p) {
+    if (scope == Scope::Admin) {
+      if (p.tenant)
+        fail(403, "forbidden", "An admin token is required",
+             p.session ? "this path manages tenants: a tenant's console session acts for its own "
+                         "tenant only"
+                       : "this path manages tenants: use a token made with `qblink token create "
+                         "--admin`");
+      return std::nullopt;
+    }
+    // Webhook paths: the admin names the tenant in the call itself (`user`).
+    if (scope == Scope::TenantOrAdmin && !p.tenant) return std::nullopt;
+    if (p.tenant) {
+      if (!call.tenant.empty() && call.tenant != p.tenant->username)
+        fail(403, "forbidden", "Another tenant's data",
+             "a tenant's credential reads and changes its own tenant's data only");
+      return p.tenant;
+    }
+    if (call.tenant.empty())
       fail(403, "forbidden", "A tenant token is required",
            "this path reads or changes one tenant's data: use a token made with `qblink token "
-           "create USER`");
+           "create USER` (an admin token reads a tenant's data when it names the tenant in " +
+               std::string(kTenantHeader) + ")");
+    if (changes(call))
+      fail(403, "read-only", "An admin reads a tenant's data but does not change it",
+           "changes to a tenant's accounts, review and adds are made with the tenant's own "
+           "credential (its console sign-in or a tenant token)");
+    auto tx = store.begin(false);
+    auto tenant = tx->tenant_by_name(call.tenant);
+    if (!tenant) not_found("no user '" + call.tenant + "'");
     return tenant;
   }
 
@@ -597,11 +625,25 @@ struct Api::Impl {
                std::string(kCsrfHeader));
   }
 
-  store::Tenant session_tenant(const Call& call, Scope scope, const std::string& sid,
-                               std::int64_t t) {
+  // An admin session's token, still live; nullopt when revoked or gone.
+  std::optional<store::ApiToken> live_admin_token(const Session& s) {
+    auto tx = store.begin(false);
+    auto row = tx->api_token_by_hash(s.token_hash);
+    if (!row || row->revoked || row->tenant_id) return std::nullopt;
+    return row;
+  }
+
+  Principal session_principal(const Call& call, const std::string& sid, std::int64_t t) {
     const auto s = find_session(sid, t);
     if (!s) session_required("the console session has expired or is not valid; sign in again");
     if (changes(call)) check_csrf(call, *s);
+    if (s->admin) {
+      if (!live_admin_token(*s)) {
+        drop_session(sid);
+        session_required("the admin token of this session was revoked; sign in again");
+      }
+      return {std::nullopt, true};
+    }
     auto tx = store.begin(false);
     auto tenant = tx->tenant(s->tenant_id);
     tx.reset();
@@ -609,10 +651,7 @@ struct Api::Impl {
       drop_session(sid);
       session_required("the session's tenant was removed");
     }
-    if (scope == Scope::Admin)
-      fail(403, "forbidden", "An admin token is required",
-           "this path manages tenants: a console session acts for one tenant only");
-    return *tenant;
+    return {tenant, true};
   }
 
   std::string session_cookie(const Call& call, const std::string& value,
@@ -624,9 +663,42 @@ struct Api::Impl {
 
   json session_json(const std::string& user, const Session& s) const {
     return {{"user", user},
+            {"admin", s.admin},
+            {"token_name", s.admin ? json(s.token_name) : json(nullptr)},
             {"csrf_token", s.csrf},
             {"csrf_header", std::string(kCsrfHeader)},
             {"idle_timeout", options.session_idle}};
+  }
+
+  std::string open_session(const Session& s, std::int64_t t) {
+    const auto sid = sync::new_ticket();
+    std::lock_guard lock(sessions_mutex);
+    std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
+    sessions.emplace(sid, s);
+    return sid;
+  }
+
+  // Sign-in with an installation admin token: the installation view. Failures count towards
+  // the same per-address throttle as passwords and bearer tokens.
+  http::Response sign_in_admin(Ctx& c, const std::string& token, std::int64_t t) {
+    auto tx = store.begin(false);
+    auto row = token.size() <= 200 ? tx->api_token_by_hash(hash_token(token)) : std::nullopt;
+    tx.reset();
+    if (!row || row->revoked || row->tenant_id) {
+      throttle.failed(c.call.remote, t);
+      session_required(
+          "the token is not a live admin token (made with `qblink token create --admin`)");
+    }
+    Session s;
+    s.csrf = sync::new_ticket();
+    s.created = s.last_seen = t;
+    s.admin = true;
+    s.token_hash = row->hash;
+    s.token_name = row->name;
+    const auto sid = open_session(s, t);
+    auto r = json_response(session_json("", s), 201);
+    r.headers.emplace_back("Set-Cookie", session_cookie(c.call, sid, options.session_max));
+    return r;
   }
 
   http::Response sign_in(Ctx& c) {
@@ -642,7 +714,12 @@ struct Api::Impl {
       throw p;
     }
     const auto body = parse_body(c.call);
-    check_fields(body, {"user", "password"});
+    check_fields(body, {"user", "password", "token"});
+    if (auto token = opt_string(body, "token")) {
+      if (body.contains("user") || body.contains("password"))
+        invalid("give either 'token' or 'user' and 'password'");
+      return sign_in_admin(c, *token, t);
+    }
     const auto user = req_string(body, "user");
     const auto password = req_string(body, "password");
     auto tx = store.begin(false);
@@ -657,13 +734,11 @@ struct Api::Impl {
       throttle.failed(c.call.remote, t);
       session_required("wrong user name or password");
     }
-    Session s{tenant->id, sync::new_ticket(), t, t};
-    const auto sid = sync::new_ticket();
-    {
-      std::lock_guard lock(sessions_mutex);
-      std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
-      sessions.emplace(sid, s);
-    }
+    Session s;
+    s.tenant_id = tenant->id;
+    s.csrf = sync::new_ticket();
+    s.created = s.last_seen = t;
+    const auto sid = open_session(s, t);
     auto r = json_response(session_json(tenant->username, s), 201);
     r.headers.emplace_back("Set-Cookie", session_cookie(c.call, sid, options.session_max));
     return r;
@@ -674,6 +749,13 @@ struct Api::Impl {
     const auto sid = cookie_value(c.call.cookie, kSessionCookie);
     const auto s = sid.empty() ? std::nullopt : find_session(sid, now());
     if (!s) session_required("no console session; sign in with POST /api/v1/session");
+    if (s->admin) {
+      if (!live_admin_token(*s)) {
+        drop_session(sid);
+        session_required("the admin token of this session was revoked; sign in again");
+      }
+      return json_response(session_json("", *s));
+    }
     auto tx = store.begin(false);
     auto tenant = tx->tenant(s->tenant_id);
     tx.reset();
@@ -831,12 +913,12 @@ struct Api::Impl {
     tx.reset();
     const bool more = rows.size() > static_cast<std::size_t>(limit);
     if (more) rows.pop_back();
-    json items = json::array();
-    for (const auto& a : rows) items.push_back(account_json(a));
     const std::int64_t last = rows.empty() ? after : rows.back().changed_at;
-    return json_response({{"items", std::move(items)},
-                          {"next_cursor", more ? json(encode_cursor('a', last)) : json(nullptr)},
-                          {"change", last}});
+    return accounts_page(rows, false, [&](JsonWriter& w) {
+      w.key("next_cursor");
+      more ? w.value(encode_cursor('a', last)) : w.null();
+      w.field("change", last);
+    });
   }
 
   store::AccountRow find_account(Ctx& c, AccountKind kind, const std::string& id) {
@@ -849,7 +931,7 @@ struct Api::Impl {
   http::Response get_account(Ctx& c) {
     Query q(c.query, {"kind", "account_id"});
     const auto kind = parse_kind(q.require("kind"));
-    return json_response(account_json(find_account(c, kind, q.require("account_id")), true));
+    return text_response(account_text(find_account(c, kind, q.require("account_id")), true));
   }
 
   http::Response delete_account(Ctx& c) {
@@ -857,7 +939,7 @@ struct Api::Impl {
     const auto kind = parse_kind(q.require("kind"));
     const auto id = q.require("account_id");
     const auto a = service_call([&] { return service.unlink(c.user(), kind, id); });
-    return json_response(account_json(a));
+    return text_response(account_text(a));
   }
 
   http::Response put_link(Ctx& c) {
@@ -869,7 +951,7 @@ struct Api::Impl {
     const auto name = req_string(body, "accounting_name");
     const auto a =
         service_call([&] { return service.set_accounting_name(c.user(), kind, id, name); });
-    return json_response(account_json(a));
+    return text_response(account_text(a));
   }
 
   // ------------------------------------------------------------ QuickBooks snapshot
@@ -953,15 +1035,14 @@ struct Api::Impl {
     auto queue = service_call([&] { return service.review_queue(c.user()); });
     if (kind)
       std::erase_if(queue, [&](const admin::ReviewItem& i) { return i.account.kind != *kind; });
-    json items = json::array();
     const auto begin = std::min<std::size_t>(static_cast<std::size_t>(offset), queue.size());
     const auto end = std::min<std::size_t>(begin + static_cast<std::size_t>(limit), queue.size());
-    for (std::size_t i = begin; i < end; ++i) items.push_back(account_json(queue[i].account, true));
-    return json_response(
-        {{"items", std::move(items)},
-         {"next_cursor", end < queue.size()
-                             ? json(encode_cursor('v', static_cast<std::int64_t>(end)))
-                             : json(nullptr)}});
+    std::vector<store::AccountRow> rows;
+    for (std::size_t i = begin; i < end; ++i) rows.push_back(std::move(queue[i].account));
+    return accounts_page(rows, true, [&](JsonWriter& w) {
+      w.key("next_cursor");
+      end < queue.size() ? w.value(encode_cursor('v', static_cast<std::int64_t>(end))) : w.null();
+    });
   }
 
   http::Response review_decisions(Ctx& c) {
@@ -974,9 +1055,12 @@ struct Api::Impl {
       invalid("give either 'decisions' or 'accept_all_strong': true");
     if (all_strong) {
       const auto accepted = service_call([&] { return service.accept_all_strong(c.user()); });
-      json items = json::array();
-      for (const auto& a : accepted) items.push_back(account_json(a));
-      return json_response({{"applied", accepted.size()}, {"accounts", std::move(items)}});
+      std::string out;
+      JsonWriter w(out);
+      w.begin_object().field("applied", accepted.size()).key("accounts").begin_array();
+      for (const auto& a : accepted) write_account(w, a);
+      w.end_array().end_object();
+      return text_response(std::move(out));
     }
     if (!it->is_array()) invalid("field 'decisions' must be an array, not " + type_name(*it));
     if (it->size() > static_cast<std::size_t>(options.max_batch))
@@ -1155,41 +1239,35 @@ struct Api::Impl {
     const auto schedule =
         q.integer("schedule_minutes", 1, 1440).value_or(options.default_schedule_minutes);
     auto tx = store.begin(false);
-    const auto id = c.tenant->id;
-    const auto t = tx->tenant(id);
+    return json_response(status_json(*tx, c.tenant->id, schedule));
+  }
+
+  // One tenant's status (GET /status, and each row of the admin's GET /tenants/status).
+  json status_json(store::Tx& tx, store::TenantId id, std::int64_t schedule) {
+    const auto t = tx.tenant(id);
     if (!t) not_found("the tenant is gone");
-    const auto runs = tx->runs(id, 1 << 30);
-    std::optional<store::RunRow> last_ok;
-    for (const auto& r : runs)
-      if (r.outcome == "ok" || r.outcome == "nothing to do") {
-        last_ok = r;
-        break;
-      }
-    json accounts = {{"total", tx->account_count(id)}};
+    const auto health = admin::run_health(tx, id, static_cast<int>(schedule), now());
+    json accounts = {{"total", tx.account_count(id)}};
     for (const char* s : {"linked", "new", "pending", "review", "error"})
-      accounts[s] = tx->account_count(id, s);
-    json waiting = {{"review", tx->account_count(id, "review")},
-                    {"approval", tx->count_adds(id, store::AddState::Proposed)},
-                    {"in_doubt", tx->count_adds(id, store::AddState::InDoubt)}};
-    tx.reset();
-    const auto now_s = now();
-    std::string polling = "never";
-    if (!runs.empty())
-      polling = now_s - runs.front().started_at > 2 * 60 * schedule ? "stopped" : "ok";
+      accounts[s] = tx.account_count(id, s);
+    json waiting = {{"review", tx.account_count(id, "review")},
+                    {"approval", tx.count_adds(id, store::AddState::Proposed)},
+                    {"in_doubt", tx.count_adds(id, store::AddState::InDoubt)}};
     json company = nullptr;
     if (!t->known_company_name.empty() || !t->known_file_id.empty())
       company = {{"name", t->known_company_name},
                  {"path", t->known_company_path},
                  {"file_id", t->known_file_id}};
-    return json_response({{"user", t->username},
-                          {"company", std::move(company)},
-                          {"last_run", runs.empty() ? json(nullptr) : run_json(runs.front())},
-                          {"last_successful_run", last_ok ? run_json(*last_ok) : json(nullptr)},
-                          {"waiting", std::move(waiting)},
-                          {"accounts", std::move(accounts)},
-                          {"schedule_minutes", schedule},
-                          {"polling", polling},
-                          {"stale", polling == "stopped"}});
+    return json({{"user", t->username},
+                 {"company", std::move(company)},
+                 {"last_run", health.last_run ? run_json(*health.last_run) : json(nullptr)},
+                 {"last_successful_run",
+                  health.last_success ? run_json(*health.last_success) : json(nullptr)},
+                 {"waiting", std::move(waiting)},
+                 {"accounts", std::move(accounts)},
+                 {"schedule_minutes", schedule},
+                 {"polling", std::string(admin::to_string(health.polling))},
+                 {"stale", health.stale}});
   }
 
   // ------------------------------------------------------------ tenants (admin)
@@ -1278,13 +1356,18 @@ struct Api::Impl {
 
   http::Response tenant_qwc(Ctx& c) {
     Query q(c.query, {"user", "url", "support_url", "every_minutes", "app_name"});
+    return qwc_download(q, q.require("user"));
+  }
+
+  // The .qwc file of `user` as a download: the admin's GET /tenant/qwc and the tenant's GET /qwc.
+  http::Response qwc_download(const Query& q, const std::string& user) {
     QwcParams p;
     p.url = q.require("url");
     p.support_url = q.get("support_url").value_or("");
     p.every_minutes = static_cast<int>(q.integer("every_minutes", 1, 1440).value_or(60));
     p.app_name = q.get("app_name").value_or("qblink");
     auto tx = store.begin(true);
-    const auto t = require_tenant(*tx, q.require("user"));
+    const auto t = require_tenant(*tx, user);
     p.username = t.username;
     p.file_id = t.file_id;
     p.owner_id = tx->owner_id();
@@ -1303,6 +1386,90 @@ struct Api::Impl {
       file.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".qwc\"");
     return r;
+  }
+
+  // ------------------------------------------------------------ the console's own (issue 11)
+
+  // The installation view: every tenant with its status, in one call.
+  http::Response tenants_status(Ctx& c) {
+    Query q(c.query, {"schedule_minutes"});
+    const auto schedule =
+        q.integer("schedule_minutes", 1, 1440).value_or(options.default_schedule_minutes);
+    auto tx = store.begin(false);
+    json items = json::array();
+    for (const auto& t : tx->tenants()) {
+      auto row = status_json(*tx, t.id, schedule);
+      row["company_file"] = t.company_file;
+      items.push_back(std::move(row));
+    }
+    return json_response({{"items", std::move(items)}, {"next_cursor", nullptr}});
+  }
+
+  // A tenant's own .qwc file, built as the admin's GET /tenant/qwc builds it.
+  http::Response own_qwc(Ctx& c) {
+    Query q(c.query, {"url", "support_url", "every_minutes", "app_name"});
+    return qwc_download(q, c.user());
+  }
+
+  // ------------------------------------------------------------ webhooks (tenant or admin)
+
+  // The tenant a webhook call is about: a tenant's own (naming no other), or the `user` an
+  // admin token names.
+  static std::string webhook_user(const Ctx& c, const std::optional<std::string>& user) {
+    if (c.tenant) {
+      if (user && *user != c.tenant->username)
+        fail(403, "forbidden", "A tenant token acts for its own tenant only",
+             "leave out 'user' (or name your own): this token belongs to another tenant");
+      return c.tenant->username;
+    }
+    if (!user || user->empty()) invalid("an admin token must name the tenant: give 'user'");
+    return *user;
+  }
+
+  static json delivery_json(const store::Delivery& d) {
+    static constexpr const char* kStates[] = {"pending", "delivered", "failed"};
+    return {{"id", d.id},
+            {"run", d.run_id},
+            {"state", kStates[static_cast<int>(d.state)]},
+            {"attempts", d.attempts},
+            {"next_at", d.next_at},
+            {"created_at", d.created_at},
+            {"last_status", d.last_status},
+            {"last_error", d.last_error}};
+  }
+
+  http::Response get_webhook(Ctx& c) {
+    Query q(c.query, {"user"});
+    const auto user = webhook_user(c, q.get("user"));
+    const auto view = service_call([&] { return service.webhook(user); });
+    if (!view) not_found("user '" + user + "' has no webhook");
+    json deliveries = json::array();
+    for (const auto& d : view->recent) deliveries.push_back(delivery_json(d));
+    return json_response({{"user", user},
+                          {"url", view->hook.url},
+                          {"created_at", view->hook.created_at},
+                          {"deliveries", std::move(deliveries)}});
+  }
+
+  http::Response put_webhook(Ctx& c) {
+    Query q(c.query, {});
+    const auto body = parse_body(c.call);
+    check_fields(body, {"user", "url", "secret"});
+    const auto user = webhook_user(c, opt_string(body, "user"));
+    const auto url = req_string(body, "url");
+    const auto secret = opt_string(body, "secret").value_or("");
+    const auto hook = service_call([&] { return service.set_webhook(user, url, secret); });
+    return json_response({{"user", user},
+                          {"url", hook.url},
+                          {"secret", hook.secret},
+                          {"created_at", hook.created_at}});
+  }
+
+  http::Response delete_webhook(Ctx& c) {
+    Query q(c.query, {"user"});
+    const auto user = webhook_user(c, q.get("user"));
+    service_call([&] { service.remove_webhook(user); });
+    return json_response({{"user", user}, {"removed", true}});
   }
 };
 
@@ -1331,6 +1498,12 @@ const std::vector<Api::Impl::Route>& Api::Impl::table() {
       {"DELETE", "/api/v1/tenant", Scope::Admin, &Impl::remove_tenant},
       {"PUT", "/api/v1/tenant/password", Scope::Admin, &Impl::tenant_password},
       {"GET", "/api/v1/tenant/qwc", Scope::Admin, &Impl::tenant_qwc},
+      // The console's own (issue 11).
+      {"GET", "/api/v1/tenants/status", Scope::Admin, &Impl::tenants_status},
+      {"GET", "/api/v1/qwc", Scope::Tenant, &Impl::own_qwc},
+      {"GET", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::get_webhook},
+      {"PUT", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::put_webhook},
+      {"DELETE", "/api/v1/webhook", Scope::TenantOrAdmin, &Impl::delete_webhook},
   };
   return routes;
 }
@@ -1362,7 +1535,8 @@ Call to_call(const http::Request& r) {
               authorization_of(r),
               r.header("Cookie"),
               r.header(kCsrfHeader),
-              r.header("Origin")};
+              r.header("Origin"),
+              r.header(kTenantHeader)};
 }
 
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,

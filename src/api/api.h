@@ -45,6 +45,10 @@ struct Options {
 // The console's session cookie and the header that must carry its CSRF token on every change.
 inline constexpr std::string_view kSessionCookie = "qblink_session";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+// An admin credential (admin token or admin console session) names the tenant whose data it
+// reads in this header; tenant paths answer it read-only (GET and HEAD). A tenant's own
+// credential may send only its own name here.
+inline constexpr std::string_view kTenantHeader = "X-Qblink-Tenant";
 
 // An API request as the dispatcher sees it: the Authorization header travels beside the
 // http::Request until that struct carries header fields of its own.
@@ -58,6 +62,7 @@ struct Call {
   std::string cookie;         // the Cookie header field's value (console sessions)
   std::string csrf;           // the X-CSRF-Token header field's value
   std::string origin;         // the Origin header field's value
+  std::string tenant;         // the X-Qblink-Tenant header field's value (admin reads)
 };
 
 class Api {
@@ -83,9 +88,11 @@ class Api {
 std::shared_ptr<Api> add_routes(http::Router& router, admin::Service& service, store::Store& store,
                                 const Options& options = {});
 
-// A tenant's console session is a credential beside bearer tokens: the session cookie names it,
-// and every method but GET and HEAD must also carry its CSRF token in X-CSRF-Token. A bearer
-// token, when sent, wins. Sessions live in memory: a restart signs everyone out.
+// A console session is a credential beside bearer tokens: the session cookie names it, and every
+// method but GET and HEAD must also carry its CSRF token in X-CSRF-Token. A bearer token, when
+// sent, wins. A tenant signs in with its user name and password and acts for that tenant; an
+// installation admin signs in with an admin token and can do exactly what that token can (the
+// session ends when the token is revoked). Sessions live in memory: a restart signs everyone out.
 
 // The http::Request -> Call adapter add_routes uses.
 Call to_call(const http::Request& request);

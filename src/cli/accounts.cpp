@@ -289,7 +289,7 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
         std::cout << (i ? "; " : " ") << parsed.notes[i];
       std::cout << "\n";
     }
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const bool refused = !parsed.refused.empty();
     const auto n = run_admin(
@@ -326,7 +326,7 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
   cmd->add_option("ACCOUNT_ID", a->account_id)->required();
   cmd->add_option("QB_NAME", a->qb_name, "The exact QuickBooks name, spaces included")->required();
   cmd->callback([a, &ctx, kind] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     run_admin(
         [&] { return service.set_accounting_name(a->user, kind, a->account_id, a->qb_name); });
@@ -339,7 +339,7 @@ void add_group(CLI::App& app, Context& ctx, AccountKind kind, const char* group,
   cmd->add_option("USER", a->user)->required();
   cmd->add_flag("--json", a->json, "JSON array of objects");
   cmd->callback([a, &ctx, kind] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(false);
     const auto t = require_tenant(*tx, a->user);
     print_list(kind, tx->accounts(t.id, kind), a->json);

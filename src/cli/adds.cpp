@@ -42,7 +42,7 @@ void add_adds_commands(CLI::App& app, Context& ctx) {
       if (a->ids.empty() == !a->all)
         throw Error(std::string("adds ") + (approve ? "approve" : "reject") +
                     ": give add ids or --all (not both)");
-      auto store = open_store(ctx.db_path);
+      auto store = open_store(ctx, Access::Existing);
       admin::Service service(*store);
       const auto n = run_admin([&] {
         return approve ? service.approve_adds(a->user, to_ids(a->ids), a->all)
@@ -56,7 +56,7 @@ void add_adds_commands(CLI::App& app, Context& ctx) {
   adds->callback([a, adds, &ctx] {
     if (!adds->get_subcommands().empty()) return;
     if (a->user.empty()) throw Error("adds: USER is required");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto rows = run_admin([&] { return service.adds_awaiting(a->user); });
     if (a->json) {

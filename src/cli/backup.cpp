@@ -1,24 +1,15 @@
 // qblink backup / restore / prune: the database's care (issue 12).
 #include <CLI/CLI.hpp>
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "store/store.h"
 
 namespace qblink::cli {
 namespace {
-
-// Maintenance never creates a database: it names the one it looked for.
-void require_database(const std::string& path) {
-  if (store::is_postgres_uri(path)) return;  // the server says whether it exists
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw Error("no database at " + path + " (--db PATH or QBLINK_DB selects it)");
-}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -40,7 +31,7 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
       throw Error(
           "qblink backup copies a SQLite file; on PostgreSQL use pg_dump (e.g. pg_dump -Fc -f "
           "qblink.dump DBNAME) and pg_restore");
-    require_database(ctx.db_path);
+    require_database(ctx);  // maintenance never creates a database
     try {
       store::SqliteStore store(ctx.db_path);
       const auto pages = store.backup_to(*dest, *force);
@@ -75,7 +66,7 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   prune->add_option("--batch", *batch, "Rows per transaction (default 1000)")
       ->check(CLI::Range(1, 1000000));
   prune->callback([&ctx, days, batch] {
-    require_database(ctx.db_path);
+    require_database(ctx);  // maintenance never creates a database
     try {
       auto store = store::open(ctx.db_path);
       const auto before = now_seconds() - std::int64_t{*days} * 86400;

@@ -4,18 +4,27 @@
 #include <stdexcept>
 #include <string>
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
 }
 
 namespace qblink::cli {
 
 struct Context {
-  std::string db_path = "./qblink.db";  // --db, or env QBLINK_DB
+  std::string db_path = "./qblink.db";    // --db, QBLINK_DB or `db` in the settings file
+  std::string db_origin = "the default";  // where db_path came from (cli/config.cpp)
+  std::string config_file;                // --config or QBLINK_CONFIG ("" = the default file)
+  // "--db '/var/lib/qblink/qblink.db' (from QBLINK_DB)": for errors the wrong database explains.
+  std::string db_note() const;
 };
 
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+// A user (or account) named on the command line is not in the database: run() adds db_note(),
+// since the usual cause is the wrong database.
+struct NotFound : Error {
+  using Error::Error;
 };
 
 void add_serve_command(CLI::App& app, Context& ctx);     // serve.cpp
@@ -30,7 +39,8 @@ void add_demo_command(CLI::App& app, Context& ctx);      // demo.cpp
 void add_quickbooks_commands(CLI::App& app, Context& ctx);
 void add_token_commands(CLI::App& app, Context& ctx);  // token.cpp: API tokens
 void add_backup_commands(CLI::App& app, Context& ctx);
-void add_db_commands(CLI::App& app, Context& ctx);  // db.cpp: migrate, copy
+void add_db_commands(CLI::App& app, Context& ctx);       // db.cpp: migrate, copy
+void add_webhook_commands(CLI::App& app, Context& ctx);  // webhook.cpp
 
 // Reads a password from standard input (first line, trailing newline removed).
 std::string read_password_stdin();

@@ -1,6 +1,8 @@
 // qblink migrate / copy: the schema and moving an installation between SQLite and PostgreSQL.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
@@ -45,6 +47,9 @@ void add_db_commands(CLI::App& app, Context& ctx) {
   copy->add_option("--to", *to, "An empty database (created and migrated when new)")->required();
   copy->callback([from, to] {
     if (*from == *to) throw Error("--from and --to name the same database");
+    struct stat st {};
+    if (!store::is_postgres_uri(*from) && ::stat(from->c_str(), &st) != 0)
+      throw Error("no database at --from '" + *from + "'; nothing was created");
     auto source = open_unmigrated(*from);
     std::unique_ptr<store::Store> target;
     try {

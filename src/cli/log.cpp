@@ -216,7 +216,7 @@ void add_log_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--json", a->json, "Machine-readable output (events carry their id)");
   cmd->callback([a, &ctx] {
     const std::int64_t since = a->since.empty() ? 0 : parse_since(a->since, std::time(nullptr));
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(false);
     const auto t = require_tenant(*tx, a->user);
     if (a->run >= 0 || !a->level.empty() || !a->kind.empty() || !a->account.empty())

@@ -42,7 +42,7 @@ void list(Context& ctx, const Args& a) {
     throw Error(
         "quickbooks list --for-import needs --kind customer|supplier: the file goes to "
         "`qblink customers import` or `qblink suppliers import`");
-  auto store = open_store(ctx.db_path);
+  auto store = open_store(ctx, Access::Existing);
   auto tx = store->begin(false);
   const auto t = require_tenant(*tx, a.user);
   std::map<std::string, Linked> linked;  // ListID -> account

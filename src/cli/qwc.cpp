@@ -28,7 +28,7 @@ void add_qwc_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--app-name", a->app_name,
                   "AppName shown in the Web Connector (default: qblink (USER))");
   cmd->callback([a, &ctx] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(true);
     const auto t = require_tenant(*tx, a->user);
     api::QwcParams p;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "admin/service.h"
+#include "api/present.h"
 #include "cli/commands.h"
 #include "cli/csv.h"
 #include "cli/util.h"
@@ -16,23 +17,6 @@ namespace qblink::cli {
 namespace {
 
 using reconcile::AccountKind;
-
-nlohmann::json candidates_json(const std::vector<admin::Candidate>& cs) {
-  auto arr = nlohmann::json::array();
-  for (const auto& c : cs) {
-    auto contact = nlohmann::json::object();
-    for (const auto& [k, v] : c.contact) contact[k] = v;
-    arr.push_back({{"list", std::string(reconcile::to_string(c.list))},
-                   {"list_id", c.list_id},
-                   {"full_name", c.full_name},
-                   {"is_active", c.is_active},
-                   {"score", c.score},
-                   {"strong", c.strong},
-                   {"evidence", c.evidence},
-                   {"contact", contact}});
-  }
-  return arr;
-}
 
 nlohmann::json contact_json(const store::AccountRow& a) {
   return {{"company_name", a.company_name},
@@ -111,7 +95,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
                    "Accept every account whose top candidate is strong (see README)");
   accept->callback([a, review, accept, &ctx] {
     order_hint(review, accept, "accept");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     if (a->all_strong) {
       if (!a->kind.empty()) throw Error("--all-strong takes no KIND or ACCOUNT_ID");
@@ -142,7 +126,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
     if (a->kind.empty() || a->account_id.empty())
       throw Error("review reject: KIND and ACCOUNT_ID are required");
     const auto kind = parse_kind(a->kind);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto acc = run_admin([&] { return service.reject(a->user, kind, a->account_id); });
     const auto& name = acc.accounting_name.empty() ? acc.name : acc.accounting_name;
@@ -157,7 +141,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   apply->add_option("FILE", a->file)->required();
   apply->callback([a, &ctx] {
     const auto decisions = read_decisions(a->file);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto n = run_admin([&] { return service.apply(a->user, decisions); });
     std::cout << n << " decision(s) applied\n";
@@ -166,7 +150,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
   review->callback([a, review, &ctx] {
     if (!review->get_subcommands().empty()) return;
     if (a->user.empty()) throw Error("review: USER is required");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     const auto queue = run_admin([&] { return service.review_queue(a->user); });
     if (a->json) {
@@ -180,7 +164,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
                        {"reason", acc.reason},
                        {"detail", acc.detail},
                        {"contact", contact_json(acc)},
-                       {"candidates", candidates_json(item.candidates)}});
+                       {"candidates", api::candidates_json(item.candidates)}});
       }
       std::cout << arr.dump(2) << "\n";
       return;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "qblink/version.h"
 
 namespace qblink::cli {
@@ -13,9 +14,11 @@ int run(int argc, char** argv) {
   Context ctx;
   // Global: accepted before or after the command.
   app.add_option("--db", ctx.db_path,
-                 "SQLite database file (default ./qblink.db), or a postgresql:// URI (its password "
-                 "from PGPASSFILE or PGPASSWORD)")
-      ->envname("QBLINK_DB");
+                 "SQLite database file (default ./qblink.db), or a postgresql:// URI (its "
+                 "password from PGPASSFILE or PGPASSWORD)");
+  app.add_option("--config", ctx.config_file,
+                 std::string("Settings file to read instead of ") + kDefaultConfigFile +
+                     " (env QBLINK_CONFIG); see Settings below");
   app.fallthrough();
   app.require_subcommand(1);
   add_serve_command(app, ctx);
@@ -31,10 +34,19 @@ int run(int argc, char** argv) {
   add_token_commands(app, ctx);
   add_backup_commands(app, ctx);
   add_db_commands(app, ctx);
+  add_webhook_commands(app, ctx);
+  describe_settings(app);
+  app.footer(settings_help());
+  // After parsing, before any command runs: the file and the environment fill in the settings
+  // no flag gave.
+  app.parse_complete_callback([&app, &ctx] { apply_settings(app, ctx); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const NotFound& e) {
+    std::cerr << "qblink: " << e.what() << "; looked in " << ctx.db_note() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "qblink: " << e.what() << "\n";
     return 1;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/webhooks.h"
 #include "cli/commands.h"
 #include "cli/endpoint.h"
 #include "cli/util.h"
@@ -165,6 +166,9 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     }
     auto store = open_store(ctx.db_path);
     LogPruner pruner(*store, args->keep_log_days);
+    // Webhooks: runs queue deliveries in the store; this thread sends them (api/webhooks.h).
+    api::Deliverer deliverer(*store);
+    deliverer.start();
     sync::ServiceOptions so;
     so.page_size = std::clamp(args->page_size, 1, 10000);
     so.verified_password_seconds = std::clamp<std::int64_t>(args->password_cache_seconds, 0, 3600);

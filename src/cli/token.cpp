@@ -24,6 +24,13 @@ std::optional<std::string> owner_of(const TokenArgs& a) {
   return a.user;
 }
 
+// A tenant's tokens: the tenant must exist (a NotFound names the database).
+void require_owner(store::Store& store, const std::optional<std::string>& owner) {
+  if (!owner) return;
+  auto tx = store.begin(false);
+  require_tenant(*tx, *owner);
+}
+
 template <typename F>
 auto run_token(F&& f) -> decltype(f()) {
   try {
@@ -46,7 +53,10 @@ void add_token_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--name", c->name, "A name to list and revoke it by")->required();
   cmd->callback([c, &ctx] {
     const auto owner = owner_of(*c);
-    auto store = open_store(ctx.db_path);
+    // An admin token may come first on a new installation (tenants are then added through the
+    // API); a tenant's needs the tenant, so an existing database.
+    auto store = open_store(ctx, owner ? Access::Existing : Access::MayCreate);
+    require_owner(*store, owner);
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -64,7 +74,8 @@ void add_token_commands(CLI::App& app, Context& ctx) {
   cmd->add_flag("--json", l->json, "Machine-readable output");
   cmd->callback([l, &ctx] {
     const auto owner = owner_of(*l);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
+    require_owner(*store, owner);
     const auto tokens = run_token([&] { return api::list_tokens(*store, owner); });
     if (l->json) {
       auto arr = nlohmann::json::array();
@@ -96,7 +107,8 @@ void add_token_commands(CLI::App& app, Context& ctx) {
                                  : "usage: qblink token revoke USER NAME|ID");
     if (!r->first.admin) r->first.user = args[0];
     const auto owner = owner_of(r->first);
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
+    require_owner(*store, owner);
     const auto t = run_token([&] { return api::revoke_token(*store, owner, args.back()); });
     std::cout << "revoked token " << t.id << " '" << terminal_safe(t.name) << "'\n";
   });

@@ -1,9 +1,12 @@
 // qblink user add|list|remove|passwd|show-company|reset-company: tenants and their credentials.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/status.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "store/guid.h"
@@ -39,7 +42,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     check_username(add->name);
     const auto password = read_password_stdin();
     if (password.size() < 8) throw Error("password must be at least 8 characters");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::MayCreate);
     store::Tenant t;
     t.username = add->name;
     t.password_hash = sync::hash_password(password);
@@ -53,16 +56,40 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     std::cout << "added user " << add->name << "\n";
   });
 
-  auto json = std::make_shared<bool>(false);
-  cmd = user->add_subcommand("list", "List tenants");
-  cmd->add_flag("--json", *json, "Machine-readable output");
-  cmd->callback([json, &ctx] {
-    auto store = open_store(ctx.db_path);
+  struct ListArgs {
+    bool json = false;
+    int schedule_minutes = 60;
+  };
+  auto list = std::make_shared<ListArgs>();
+  cmd =
+      user->add_subcommand("list", "List tenants with their last run, last success and staleness");
+  cmd->add_flag("--json", list->json, "Machine-readable output");
+  cmd->add_option("--schedule-minutes", list->schedule_minutes,
+                  "The Web Connector's schedule in minutes, as in the .qwc (default 60): a tenant "
+                  "is stale with no successful run for more than twice it")
+      ->check(CLI::Range(1, 1440));
+  cmd->callback([list, &ctx] {
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(false);
     const auto tenants = tx->tenants();
-    if (*json) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::vector<admin::RunHealth> health;
+    for (const auto& t : tenants)
+      health.push_back(admin::run_health(*tx, t.id, list->schedule_minutes, now));
+    tx.reset();
+    if (list->json) {
+      auto run_json = [](const std::optional<store::RunRow>& r) {
+        if (!r) return nlohmann::json(nullptr);
+        return nlohmann::json{{"id", r->id},
+                              {"started_at", r->started_at},
+                              {"ended_at", r->ended_at},
+                              {"outcome", r->outcome}};
+      };
       auto arr = nlohmann::json::array();
-      for (const auto& t : tenants)
+      for (std::size_t i = 0; i < tenants.size(); ++i) {
+        const auto& t = tenants[i];
         arr.push_back({{"user", t.username},
                        {"company_file", t.company_file},
                        {"file_id", t.file_id},
@@ -71,17 +98,43 @@ void add_user_commands(CLI::App& app, Context& ctx) {
                        {"known_file_id", t.known_file_id},
                        {"auto_add_limit", t.auto_add_limit == store::kUnlimitedAdds
                                               ? nlohmann::json("unlimited")
-                                              : nlohmann::json(t.auto_add_limit)}});
+                                              : nlohmann::json(t.auto_add_limit)},
+                       {"last_run", run_json(health[i].last_run)},
+                       {"last_success", run_json(health[i].last_success)},
+                       {"polling", std::string(admin::to_string(health[i].polling))},
+                       {"stale", health[i].stale},
+                       {"schedule_minutes", list->schedule_minutes}});
+      }
       std::cout << arr.dump(2) << "\n";
       return;
     }
-    if (tenants.empty()) std::cout << "no users yet: qblink user add USER --password-stdin\n";
-    for (const auto& t : tenants)
-      std::cout << fit(t.username, 24) << "  "
+    if (tenants.empty()) {
+      std::cout << "no users yet: qblink user add USER --password-stdin\n";
+      return;
+    }
+    // 100 columns: 16 + 19 + 19 + 7 + 31 and four gaps of 2.
+    auto when = [](const std::optional<store::RunRow>& r) {
+      return r ? format_time(r->started_at) : std::string("never");
+    };
+    std::cout << fit("USER", 16) << "  " << fit("LAST RUN", 19) << "  " << fit("LAST SUCCESS", 19)
+              << "  " << fit("STATE", 7) << "  COMPANY\n";
+    for (std::size_t i = 0; i < tenants.size(); ++i) {
+      const auto& t = tenants[i];
+      const auto& h = health[i];
+      const std::string state = h.polling == admin::Polling::Never ? "never"
+                                : h.stale                          ? "STALE"
+                                                                   : "ok";
+      std::cout << fit(t.username, 16) << "  " << fit(when(h.last_run), 19) << "  "
+                << fit(when(h.last_success), 19) << "  " << fit(state, 7) << "  "
                 << fit(t.known_company_name.empty() ? "(no company seen yet)"
                                                     : t.known_company_name,
-                       74)
+                       31)
                 << "\n";
+    }
+    if (std::any_of(health.begin(), health.end(), [](const auto& h) { return h.stale; }))
+      std::cout << "STALE: no successful run for more than twice the " << list->schedule_minutes
+                << "-minute schedule\n  (qblink log USER says why; --schedule-minutes N if the "
+                   ".qwc's schedule differs)\n";
   });
 
   auto name = std::make_shared<std::string>();
@@ -90,7 +143,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("USER", *name)->required();
   cmd->add_flag("--yes,-y", *yes, "Do not ask (required without a terminal)");
   cmd->callback([name, yes, &ctx] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     {
       auto tx = store->begin(false);
       const auto t = require_tenant(*tx, *name);
@@ -127,7 +180,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
   cmd->callback([pw, &ctx] {
     const auto password = read_password_stdin();
     if (password.size() < 8) throw Error("password must be at least 8 characters");
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(true);
     const auto t = require_tenant(*tx, pw->name);
     tx->set_password_hash(t.id, sync::hash_password(password));
@@ -156,7 +209,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
         throw Error("--auto-add-limit takes a number from 0, or 'unlimited', not '" +
                     terminal_safe(limit->second) + "'");
     }
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     admin::Service service(*store);
     run_admin([&] { service.set_auto_add_limit(limit->first, n); });
     std::cout << limit->first << ": "
@@ -170,7 +223,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
   cmd = user->add_subcommand("show-company", "Show the company file a tenant is tied to");
   cmd->add_option("USER", *name)->required();
   cmd->callback([name, &ctx] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(false);
     const auto t = require_tenant(*tx, *name);
     if (t.known_company_name.empty() && t.known_file_id.empty()) {
@@ -186,7 +239,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
                              "Forget the recorded company file (the next run records a new one)");
   cmd->add_option("USER", *name)->required();
   cmd->callback([name, &ctx] {
-    auto store = open_store(ctx.db_path);
+    auto store = open_store(ctx, Access::Existing);
     auto tx = store->begin(true);
     const auto t = require_tenant(*tx, *name);
     tx->set_company_identity(t.id, "", "", "");

@@ -1,5 +1,6 @@
 #include "cli/util.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -27,9 +28,23 @@ std::unique_ptr<store::Store> open_store(const std::string& path) {
   }
 }
 
+void require_database(const Context& ctx) {
+  if (ctx.db_path == ":memory:" || ctx.db_path.find("://") != std::string::npos) return;
+  struct stat st {};
+  if (::stat(ctx.db_path.c_str(), &st) == 0) return;
+  throw Error("no database at " + ctx.db_note() +
+              "; nothing was created (`qblink user add` creates one; choose the database with "
+              "--db, QBLINK_DB or `db = PATH` in the settings file)");
+}
+
+std::unique_ptr<store::Store> open_store(const Context& ctx, Access access) {
+  if (access == Access::Existing) require_database(ctx);
+  return open_store(ctx.db_path);
+}
+
 store::Tenant require_tenant(store::Tx& tx, const std::string& user) {
   auto t = tx.tenant_by_name(user);
-  if (!t) throw Error("no such user '" + user + "' (see: qblink user list)");
+  if (!t) throw NotFound("no such user '" + terminal_safe(user) + "' (see: qblink user list)");
   return *t;
 }
 

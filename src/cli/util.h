@@ -11,7 +11,14 @@
 namespace qblink::cli {
 
 std::unique_ptr<store::Store> open_store(const std::string& path);
-// The tenant named `user`, or a cli::Error naming it.
+// Only `user add`, `token create --admin` and `serve` may create the database: every other
+// command reads it or needs a user, who cannot be in a new one.
+enum class Access { Existing, MayCreate };
+// Existing: a SQLite file that is not there is a cli::Error naming --db and where its value came
+// from, and nothing is created. A URI (postgresql://...) is passed through to the store.
+std::unique_ptr<store::Store> open_store(const Context& ctx, Access access);
+void require_database(const Context& ctx);
+// The tenant named `user`, or a cli::NotFound naming it (run() adds the database).
 store::Tenant require_tenant(store::Tx& tx, const std::string& user);
 // "2026-11-25 18:17:47" (UTC) for tables; "" for 0.
 std::string format_time(std::int64_t unix_seconds);
@@ -53,6 +60,7 @@ auto run_admin(F&& f) -> decltype(f()) {
     }
     throw Error(terminal_safe(text));
   } catch (const admin::Error& e) {
+    if (e.kind == admin::ErrorKind::NotFound) throw NotFound(terminal_safe(e.what()));
     throw Error(terminal_safe(e.what()));
   }
 }

@@ -60,7 +60,7 @@ namespace {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-[[noreturn]] void fail(std::string message) { throw std::runtime_error(std::move(message)); }
+[[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
 
 // ---------------------------------------------------------------------------------------------
 // Reading

@@ -740,6 +740,105 @@ class PgTx final : public Tx {
     while (s.step()) out.push_back(read_account(s));
     return out;
   }
+  std::int64_t last_account_change(TenantId tenant) override {
+    lock(tenant);
+    const auto it = next_change_.find(tenant);
+    if (it != next_change_.end()) return it->second - 1;
+    auto& s = c_->cached("SELECT coalesce(max(changed_at), 0) FROM accounts WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    s.step();
+    return s.integer(0);
+  }
+
+  std::optional<Webhook> webhook(TenantId tenant) override {
+    lock(tenant);
+    auto& s =
+        c_->cached("SELECT tenant_id, url, secret, created_at FROM webhooks WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    if (!s.step()) return std::nullopt;
+    Webhook w{s.integer(0), s.text(1), s.text(2), s.integer(3)};
+    s.reset();
+    return w;
+  }
+  void set_webhook(const Webhook& w) override {
+    lock(w.tenant_id);
+    c_->cached(
+          "INSERT INTO webhooks(tenant_id, url, secret, created_at) VALUES(?,?,?,?) "
+          "ON CONFLICT(tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, "
+          "created_at = excluded.created_at")
+        .bind_all(w.tenant_id, w.url, w.secret, w.created_at)
+        .run();
+  }
+  bool remove_webhook(TenantId tenant) override {
+    lock(tenant);
+    c_->cached("DELETE FROM webhooks WHERE tenant_id = ?").bind_all(tenant).run();
+    const bool had = c_->changes() > 0;
+    c_->cached("DELETE FROM webhook_deliveries WHERE tenant_id = ? AND state = ?")
+        .bind_all(tenant, static_cast<std::int64_t>(DeliveryState::Pending))
+        .run();
+    return had;
+  }
+  std::int64_t enqueue_delivery(const Delivery& d) override {
+    lock(d.tenant_id);
+    auto& s = c_->cached(
+        "INSERT INTO webhook_deliveries(tenant_id, run_id, changed_after, changed_upto, body, "
+        "state, attempts, next_at, created_at) VALUES(?,?,?,?,?,?,?,?,?) RETURNING id");
+    s.bind_all(d.tenant_id, d.run_id, d.changed_after, d.changed_upto, d.body,
+               static_cast<std::int64_t>(d.state), d.attempts, d.next_at, d.created_at)
+        .step();
+    return s.integer(0);
+  }
+  static constexpr const char* kDeliveryFields =
+      "id, tenant_id, run_id, changed_after, changed_upto, body, state, attempts, next_at, "
+      "created_at, last_status, last_error";
+  static Delivery read_delivery(pg::Query& s) {
+    Delivery d;
+    d.id = s.integer(0);
+    d.tenant_id = s.integer(1);
+    d.run_id = s.integer(2);
+    d.changed_after = s.integer(3);
+    d.changed_upto = s.integer(4);
+    d.body = s.text(5);
+    d.state = static_cast<DeliveryState>(s.integer(6));
+    d.attempts = static_cast<int>(s.integer(7));
+    d.next_at = s.integer(8);
+    d.created_at = s.integer(9);
+    d.last_status = static_cast<int>(s.integer(10));
+    d.last_error = s.text(11);
+    return d;
+  }
+  // One statement: instances claiming at once each get other rows (SKIP LOCKED), never the same.
+  std::vector<Delivery> claim_deliveries(std::int64_t now, std::int64_t lease_until,
+                                         int limit) override {
+    auto& s = c_->cached(
+        std::string("WITH picked AS (SELECT ") + kDeliveryFields +
+        " FROM webhook_deliveries WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ? "
+        "FOR UPDATE SKIP LOCKED), claimed AS (UPDATE webhook_deliveries w SET next_at = ? FROM "
+        "picked WHERE w.id = picked.id) SELECT " +
+        kDeliveryFields + " FROM picked ORDER BY next_at, id");
+    s.bind_all(static_cast<std::int64_t>(DeliveryState::Pending), now, limit, lease_until);
+    std::vector<Delivery> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    return out;
+  }
+  void save_delivery(const Delivery& d) override {
+    c_->cached(
+          "UPDATE webhook_deliveries SET body = ?, state = ?, attempts = ?, next_at = ?, "
+          "last_status = ?, last_error = ? WHERE id = ?")
+        .bind_all(d.body, static_cast<std::int64_t>(d.state), d.attempts, d.next_at, d.last_status,
+                  d.last_error, d.id)
+        .run();
+  }
+  std::vector<Delivery> deliveries(TenantId tenant, int limit) override {
+    lock(tenant);
+    auto& s = c_->cached(std::string("SELECT ") + kDeliveryFields +
+                         " FROM webhook_deliveries WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+    s.bind_all(tenant, limit);
+    std::vector<Delivery> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    return out;
+  }
+
   std::vector<EventRow> tenant_events(TenantId tenant, RunId run) override {
     lock(tenant);
     auto& s = c_->cached(

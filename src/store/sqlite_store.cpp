@@ -668,6 +668,93 @@ class SqliteTx final : public Tx {
     while (s.step()) out.push_back(read_account(s));
     return out;
   }
+  std::int64_t last_account_change(TenantId tenant) override { return next_change(tenant) - 1; }
+
+  std::optional<Webhook> webhook(TenantId tenant) override {
+    auto& s =
+        db_->cached("SELECT tenant_id, url, secret, created_at FROM webhooks WHERE tenant_id = ?");
+    s.bind_all(tenant);
+    if (!s.step()) return std::nullopt;
+    Webhook w{s.integer(0), s.text(1), s.text(2), s.integer(3)};
+    s.reset();
+    return w;
+  }
+  void set_webhook(const Webhook& w) override {
+    db_->cached(
+           "INSERT INTO webhooks(tenant_id, url, secret, created_at) VALUES(?,?,?,?) "
+           "ON CONFLICT(tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, "
+           "created_at = excluded.created_at")
+        .bind_all(w.tenant_id, w.url, w.secret, w.created_at)
+        .run();
+  }
+  bool remove_webhook(TenantId tenant) override {
+    db_->cached("DELETE FROM webhooks WHERE tenant_id = ?").bind_all(tenant).run();
+    const bool had = db_->changes() > 0;
+    db_->cached("DELETE FROM webhook_deliveries WHERE tenant_id = ? AND state = ?")
+        .bind_all(tenant, static_cast<std::int64_t>(DeliveryState::Pending))
+        .run();
+    return had;
+  }
+  std::int64_t enqueue_delivery(const Delivery& d) override {
+    db_->cached(
+           "INSERT INTO webhook_deliveries(tenant_id, run_id, changed_after, changed_upto, body, "
+           "state, attempts, next_at, created_at) VALUES(?,?,?,?,?,?,?,?,?)")
+        .bind_all(d.tenant_id, d.run_id, d.changed_after, d.changed_upto, d.body,
+                  static_cast<std::int64_t>(d.state), d.attempts, d.next_at, d.created_at)
+        .run();
+    return db_->last_insert_id();
+  }
+  static constexpr const char* kDeliveryCols =
+      "SELECT id, tenant_id, run_id, changed_after, changed_upto, body, state, attempts, "
+      "next_at, created_at, last_status, last_error FROM webhook_deliveries ";
+  static Delivery read_delivery(Statement& s) {
+    Delivery d;
+    d.id = s.integer(0);
+    d.tenant_id = s.integer(1);
+    d.run_id = s.integer(2);
+    d.changed_after = s.integer(3);
+    d.changed_upto = s.integer(4);
+    d.body = s.text(5);
+    d.state = static_cast<DeliveryState>(s.integer(6));
+    d.attempts = static_cast<int>(s.integer(7));
+    d.next_at = s.integer(8);
+    d.created_at = s.integer(9);
+    d.last_status = static_cast<int>(s.integer(10));
+    d.last_error = s.text(11);
+    return d;
+  }
+  std::vector<Delivery> claim_deliveries(std::int64_t now, std::int64_t lease_until,
+                                         int limit) override {
+    auto& s = db_->cached(std::string(kDeliveryCols) +
+                          "WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+    s.bind_all(static_cast<std::int64_t>(DeliveryState::Pending), now, limit);
+    std::vector<Delivery> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    s.reset();
+    auto& claim = db_->cached("UPDATE webhook_deliveries SET next_at = ? WHERE id = ?");
+    for (const auto& d : out) {
+      claim.reset();
+      claim.bind_all(lease_until, d.id).run();
+    }
+    return out;
+  }
+  void save_delivery(const Delivery& d) override {
+    db_->cached(
+           "UPDATE webhook_deliveries SET body = ?, state = ?, attempts = ?, next_at = ?, "
+           "last_status = ?, last_error = ? WHERE id = ?")
+        .bind_all(d.body, static_cast<std::int64_t>(d.state), d.attempts, d.next_at, d.last_status,
+                  d.last_error, d.id)
+        .run();
+  }
+  std::vector<Delivery> deliveries(TenantId tenant, int limit) override {
+    auto& s =
+        db_->cached(std::string(kDeliveryCols) + "WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+    s.bind_all(tenant, limit);
+    std::vector<Delivery> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    return out;
+  }
+
   std::vector<EventRow> tenant_events(TenantId tenant, RunId run) override {
     auto& s = db_->cached(
         "SELECT id, run_id, at, level, kind, account_kind, account_id, message FROM events "

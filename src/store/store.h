@@ -147,6 +147,35 @@ struct ApiToken {
   bool revoked = false;
 };
 
+// A tenant's webhook (issue 10): after each run qblink POSTs the run's counts and changed
+// accounts to `url`, signed with HMAC-SHA256 under `secret` (kept in clear: it signs).
+struct Webhook {
+  TenantId tenant_id = 0;
+  std::string url, secret;
+  std::int64_t created_at = 0;
+};
+
+// Pending -> Delivered (a 2xx answer), or -> Failed after the last attempt. Stored as numbers:
+// append, never reorder.
+enum class DeliveryState { Pending, Delivered, Failed };
+
+// One webhook POST to make. The run queues it with the range of account change numbers the
+// run covered; the sender writes the body on the first attempt and keeps it, so every retry
+// sends the same bytes (each signed afresh with its own timestamp).
+struct Delivery {
+  std::int64_t id = 0;
+  TenantId tenant_id = 0;
+  RunId run_id = 0;
+  std::int64_t changed_after = 0, changed_upto = 0;  // accounts with a change number in (a, b]
+  std::string body;                                  // "" until the first attempt
+  DeliveryState state = DeliveryState::Pending;
+  int attempts = 0;
+  std::int64_t next_at = 0;  // unix seconds: not tried before
+  std::int64_t created_at = 0;
+  int last_status = 0;  // HTTP status of the last attempt, 0 when it got no answer
+  std::string last_error;
+};
+
 class Store;
 
 // Failure injection (test seam, see Store::set_fault_injector): counts SQL statements and fails
@@ -266,6 +295,24 @@ class Tx {
                                                    const std::string& status, int limit) = 0;
   // The events of one of the tenant's runs (run 0: its decisions outside any run).
   virtual std::vector<EventRow> tenant_events(TenantId tenant, RunId run) = 0;
+  // The tenant's newest account change number (0 = none): what changed_since compares.
+  virtual std::int64_t last_account_change(TenantId tenant) = 0;
+
+  // Webhooks (issue 10): one per tenant, replaced by set_webhook.
+  virtual std::optional<Webhook> webhook(TenantId tenant) = 0;
+  virtual void set_webhook(const Webhook& hook) = 0;
+  // Also drops the tenant's pending deliveries. False when it had none.
+  virtual bool remove_webhook(TenantId tenant) = 0;
+  virtual std::int64_t enqueue_delivery(const Delivery& delivery) = 0;
+  // Pending deliveries due at `now` (oldest first, at most `limit`), each claimed by moving its
+  // next_at to `lease_until`: another server on the same database skips them, and a delivery
+  // whose server died is tried again once the lease ends.
+  virtual std::vector<Delivery> claim_deliveries(std::int64_t now, std::int64_t lease_until,
+                                                 int limit) = 0;
+  // Stores an attempt's outcome: body, state, attempts, next_at, last_status, last_error.
+  virtual void save_delivery(const Delivery& delivery) = 0;
+  // The tenant's newest deliveries first.
+  virtual std::vector<Delivery> deliveries(TenantId tenant, int limit) = 0;
 
   // Whole-installation copy (store/copy.cpp, `qblink copy`): qblink's tables by name, their
   // columns, and rows as text (NULL = nullopt), ids included.

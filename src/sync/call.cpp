@@ -80,7 +80,8 @@ std::string encode(const SessionData& d) {
               {"company", d.company_name},
               {"path", d.company_path},
               {"await", d.awaiting},
-              {"proposed", d.proposed}}
+              {"proposed", d.proposed},
+              {"mark", d.change_mark}}
       .dump();
 }
 
@@ -108,6 +109,7 @@ SessionData decode(const std::string& text) {
   d.company_path = j.value("path", "");
   d.awaiting = j.value("await", std::vector<std::string>{});
   d.proposed = j.value("proposed", 0);
+  d.change_mark = j.value("mark", std::int64_t{0});
   return d;
 }
 
@@ -193,6 +195,15 @@ void end_run(Call& c, const std::string& outcome) {
   run->records_fetched = c.data.records_fetched;
   run->summary = outcome == "ok" ? summary_of(c.data, totals) : c.data.machine.error;
   c.tx->finish_run(*run);
+  if (c.tx->webhook(c.tenant.id)) {
+    store::Delivery d;
+    d.tenant_id = c.tenant.id;
+    d.run_id = run->id;
+    d.changed_after = c.data.change_mark;
+    d.changed_upto = c.tx->last_account_change(c.tenant.id);
+    d.next_at = d.created_at = c.now;
+    c.tx->enqueue_delivery(d);
+  }
   const auto& t = c.tenant;
   const bool known = !t.known_file_id.empty() || !t.known_company_name.empty();
   const bool seen = !c.data.file_id.empty() || !c.data.company_name.empty();

@@ -39,6 +39,9 @@ struct SessionData {
   // requestID is here (then removed): a response cannot name rows this session never asked about.
   std::vector<std::string> awaiting;
   int proposed = 0;  // adds this run proposed for approval instead of sending
+  // The tenant's newest account change number when the run started: the run's webhook names the
+  // accounts changed after it.
+  std::int64_t change_mark = 0;
 };
 
 std::string encode(const SessionData& d);
@@ -77,7 +80,9 @@ std::optional<Call> open_call(store::Store& store, const std::string& ticket, st
                               std::int64_t idle_limit);
 // Stores the session state and commits the call's transaction.
 void save(Call& c);
-// Closes the run with its counts; records the company file when a tenant's first run succeeds.
+// Closes the run with its counts; records the company file when a tenant's first run succeeds;
+// queues the tenant's webhook delivery (if it has a webhook) in the same transaction, so that the
+// Web Connector never waits for the receiver (api::Deliverer sends it later).
 void end_run(Call& c, const std::string& outcome);
 
 session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOptions& o);

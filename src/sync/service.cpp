@@ -288,7 +288,9 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
     return {ticket, "none"};
   }
   row.run_id = tx->start_run(tenant->id, now);
-  row.state = encode(SessionData{});
+  SessionData data;
+  data.change_mark = tx->last_account_change(tenant->id);
+  row.state = encode(data);
   tx->create_session(row);
   Call c;
   c.tx = std::move(tx);

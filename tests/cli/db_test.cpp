@@ -1,6 +1,8 @@
 // qblink migrate / copy / backup on PostgreSQL, through the real program.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "cli/cli_fixture.h"
 #include "support/pg_support.h"
 
@@ -27,6 +29,11 @@ TEST_F(Cli, CopyPrintsRowCountsAndRefusesATargetWithData) {
   const auto again = run("copy --from '" + db + "' --to '" + to + "'", "", true);
   EXPECT_NE(again.exit_code, 0);
   EXPECT_NE(again.out.find("not empty"), std::string::npos) << again.out;
+  const std::string missing = (dir / "missing.db").string();
+  const auto none = run("copy --from '" + missing + "' --to '" + to + "2'", "", true);
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.out.find("no database at --from"), std::string::npos) << none.out;
+  EXPECT_FALSE(std::filesystem::exists(missing)) << "nothing was created";
 }
 
 TEST_F(Cli, BackupOnPostgresPointsToPgDumpAndNoPasswordIsPrinted) {

@@ -51,7 +51,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values(Engine::Sqlite, E
 
 TEST_P(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
   EXPECT_EQ(store->schema_version(), latest_schema_version());
-  EXPECT_GE(latest_schema_version(), 3);
+  EXPECT_GE(latest_schema_version(), 4);
   EXPECT_EQ(store->check(), std::nullopt);
   add_tenant("alice");
   auto again = open(path);

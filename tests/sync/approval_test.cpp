@@ -151,6 +151,26 @@ TEST_F(ApprovalTest, RejectRefusesANameQuickBooksAlreadyUsesAtOnce) {
   }
 }
 
+// "Coastal  HVAC Services" (two spaces) is not a name QuickBooks has, so it could be added; but
+// it is the same customer spelled with a stray space: declaring it new would add a duplicate.
+TEST_F(ApprovalTest, RejectRefusesANameDifferingFromAQuickBooksNameOnlyInSpacingOrCase) {
+  company = sim::parse_company_json(R"({"customers": [{"name": "Coastal HVAC Services"}]})");
+  sim::normalize_company(company);
+  owner = test::seed_tenant(store, "acme", "secret-pw",
+                            {test::customer("C1", "coastal  HVAC services ")});
+  run();
+  ASSERT_EQ(admin.review_queue("acme").size(), 1u);
+  try {
+    admin.reject("acme", AccountKind::Customer, "C1");
+    FAIL() << "declared new, the next run would add a second Coastal HVAC Services";
+  } catch (const admin::Error& e) {
+    EXPECT_EQ(e.kind, admin::ErrorKind::Conflict);
+    EXPECT_NE(std::string(e.what()).find("Coastal HVAC Services"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("spac"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(run(), 0u);
+}
+
 TEST_F(ApprovalTest, ASecondRunSaysWhatChangedAndTheTotals) {
   company = sim::parse_company_json(R"({"customers": [{"name": "Acme Ltd"}]})");
   sim::normalize_company(company);
