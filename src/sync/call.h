@@ -39,6 +39,11 @@ struct SessionData {
   // requestID is here (then removed): a response cannot name rows this session never asked about.
   std::vector<std::string> awaiting;
   int proposed = 0;  // adds this run proposed for approval instead of sending
+  // For the session's log line (sync/report.h): the Web Connector's address, and the SOAP calls
+  // that moved this session (authenticate, sendRequestXML, receiveResponseXML, connectionError,
+  // closeConnection).
+  std::string client;
+  int calls = 0;
 };
 
 std::string encode(const SessionData& d);
@@ -53,6 +58,10 @@ struct Call {
   std::int64_t now = 0;
   // Newest TimeModified of the entries our adds created in this call, per list.
   std::map<reconcile::QbList, std::string> added_max_tm;
+  // Adds this call moved, counted in the metrics once the transaction commits (save()).
+  struct AddCounts {
+    int sent = 0, confirmed = 0, in_doubt = 0;
+  } adds;
 
   void event(std::string level, std::string kind, std::string message,
              std::string account_kind = {}, std::string account_id = {}) {
