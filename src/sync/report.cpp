@@ -27,6 +27,7 @@ void session_ended(const std::string& tenant, const store::SessionRow& row, cons
               {"added", d.added},
               {"review", review},
               {"errors", d.errors},
+              {"proposed", d.proposed},
               {"run", row.run_id}});
 }
 

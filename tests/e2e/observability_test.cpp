@@ -294,6 +294,7 @@ TEST_P(Observability, OneLinePerSessionAndRequestFailedLoginsNoSecretsAndMetrics
     EXPECT_EQ(e["added"], 1);
     EXPECT_EQ(e["review"], 0);
     EXPECT_EQ(e["errors"], 0);
+    EXPECT_EQ(e["proposed"], 0);
     EXPECT_GE(e["calls"].get<int>(), 4);  // authenticate, send, receive, ..., closeConnection
     EXPECT_GE(e["duration_s"].get<int>(), 0);
 
@@ -334,10 +335,11 @@ TEST_P(Observability, OneLinePerSessionAndRequestFailedLoginsNoSecretsAndMetrics
       for (const auto& l : lines) n += std::regex_search(l, re);
       return n;
     };
-    EXPECT_EQ(count(std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info qbwc session ended )"
-                               R"(tenant=acme client_ip=127\.0\.0\.1 duration_s=\d+ calls=\d+ )"
-                               R"(outcome=ok linked=1 added=1 review=0 errors=0 run=\d+$)")),
-              1u)
+    EXPECT_EQ(
+        count(std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info qbwc session ended )"
+                         R"(tenant=acme client_ip=127\.0\.0\.1 duration_s=\d+ calls=\d+ )"
+                         R"(outcome=ok linked=1 added=1 review=0 errors=0 proposed=0 run=\d+$)")),
+        1u)
         << log;
     EXPECT_EQ(count(std::regex(R"(http request method=GET path=/api/v1/status status=200 )"
                                R"(duration_ms=[0-9.]+ who=acme client_ip=127\.0\.0\.1$)")),
