@@ -101,6 +101,11 @@ Response plain_text(unsigned status, std::string body) {
   return r;
 }
 
+// The request's path for a log line: never the query string, which may carry a secret.
+std::string_view path_for_log(const Request& request) {
+  return std::string_view(request.target).substr(0, request.target.find('?'));
+}
+
 // Runs the application's handler; nothing it throws may reach a worker thread's loop.
 template <class F>
 Response run_guarded(const F& call, const Request& request) {
@@ -108,15 +113,16 @@ Response run_guarded(const F& call, const Request& request) {
     Response r = call();
     if (r.status < 200 || r.status > 599) {
       spdlog::error("http: handler for {} {} returned invalid status {}", request.method,
-                    request.target, r.status);
+                    path_for_log(request), r.status);
       return plain_text(500, "internal server error\n");
     }
     return r;
   } catch (const std::exception& e) {
-    spdlog::error("http: handler for {} {} failed: {}", request.method, request.target, e.what());
+    spdlog::error("http: handler for {} {} failed: {}", request.method, path_for_log(request),
+                  e.what());
   } catch (...) {
     spdlog::error("http: handler for {} {} failed with a non-standard exception", request.method,
-                  request.target);
+                  path_for_log(request));
   }
   return plain_text(500, "internal server error\n");
 }
@@ -456,8 +462,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void after_prefix_check(std::optional<Response> refusal) {
     if (refusal) {
-      spdlog::info("http: refused {} from {} after the first bytes of its body: {}",
-                   std::string(parser_->get().target()), remote_, refusal->status);
+      spdlog::info(
+          "http: refused {} from {} after the first bytes of its body: {}",
+          std::string(parser_->get().target().substr(0, parser_->get().target().find('?'))),
+          remote_, refusal->status);
       keep_alive_ = false;
       version_ = parser_->get().version();
       parser_.reset();  // drops the part of the body read so far

@@ -14,8 +14,8 @@
 namespace qblink::sync::detail {
 
 // One line "qbwc session ended" with the tenant, client IP, duration, SOAP calls, outcome and
-// counts (linked, added, review, errors, adds proposed for approval), and qblink_sessions_total{outcome}. `review` is the
-// tenant's review queue when the session ended.
+// counts (linked, added, review, errors, adds proposed for approval), and
+// qblink_sessions_total{outcome}. `review` is the tenant's review queue when the session ended.
 void session_ended(const std::string& tenant, const store::SessionRow& row, const SessionData& d,
                    std::string_view outcome, std::int64_t review, std::int64_t now);
 // The adds a committed call moved (Call::adds), into the metrics; resets them.
