@@ -70,7 +70,7 @@ class HistogramFamily {
 struct Metrics {
   CounterFamily sessions{"qblink_sessions_total",
                          "Web Connector sessions ended, by outcome (ok, failed, incomplete, "
-                         "company_not_open, superseded, expired, lost)",
+                         "company_not_open, nothing_to_do, superseded, expired)",
                          "outcome",
                          {"ok", "failed", "incomplete"}};
   CounterFamily soap_calls{"qblink_soap_calls_total",
