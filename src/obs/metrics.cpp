@@ -1,3 +1,7 @@
+// Hand-written rather than prometheus-cpp: Debian 12 has it (prometheus-cpp-dev 1.0), but its
+// pull part brings its own HTTP server (we answer on our listener), and the core alone would be
+// one more runtime dependency of the package for four metric kinds in a small, stable text
+// format (tests/e2e/observability_test.cpp reads it back with a strict parser).
 #include "obs/metrics.h"
 
 #include <fmt/format.h>
