@@ -133,7 +133,7 @@ std::optional<Call> open_call(store::Store& store, const std::string& ticket, st
     const auto review = c.tx->account_count(row->tenant_id, "review");
     c.tx->commit();
     session_ended(tenant ? tenant->username : "?", *row, decode(row->state), "expired", review,
-                  now);
+                  row->last_seen_at);
     return std::nullopt;
   }
   c.row = *row;

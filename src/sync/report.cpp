@@ -11,7 +11,7 @@
 namespace qblink::sync::detail {
 
 void session_ended(const std::string& tenant, const store::SessionRow& row, const SessionData& d,
-                   std::string_view outcome, std::int64_t review, std::int64_t now) {
+                   std::string_view outcome, std::int64_t review, std::int64_t ended_at) {
   std::string label(outcome);
   std::replace(label.begin(), label.end(), ' ', '_');
   obs::metrics().sessions.add(label);
@@ -20,7 +20,7 @@ void session_ended(const std::string& tenant, const store::SessionRow& row, cons
   obs::event(bad ? spdlog::level::warn : spdlog::level::info, "qbwc session ended",
              {{"tenant", tenant},
               {"client_ip", d.client.empty() ? "-" : d.client},
-              {"duration_s", std::max<std::int64_t>(0, now - row.created_at)},
+              {"duration_s", std::max<std::int64_t>(0, ended_at - row.created_at)},
               {"calls", d.calls},
               {"outcome", label},
               {"linked", d.linked},

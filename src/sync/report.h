@@ -15,9 +15,10 @@ namespace qblink::sync::detail {
 
 // One line "qbwc session ended" with the tenant, client IP, duration, SOAP calls, outcome and
 // counts (linked, added, review, errors, adds proposed for approval), and
-// qblink_sessions_total{outcome}. `review` is the tenant's review queue when the session ended.
+// qblink_sessions_total{outcome}. `review` is the tenant's review queue when the session ended;
+// `ended_at` is when it did (a superseded or expired session: when it was last seen).
 void session_ended(const std::string& tenant, const store::SessionRow& row, const SessionData& d,
-                   std::string_view outcome, std::int64_t review, std::int64_t now);
+                   std::string_view outcome, std::int64_t review, std::int64_t ended_at);
 // The adds a committed call moved (Call::adds), into the metrics; resets them.
 void adds_committed(Call& c);
 // Counts `e` in qblink_database_errors_total when it is a store::Error.

@@ -283,7 +283,7 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
   const auto review = replaced.empty() ? 0 : tx->account_count(tenant->id, "review");
   const auto committed = [&] {
     for (const auto& r : replaced)
-      session_ended(tenant->username, r, decode(r.state), "superseded", review, now);
+      session_ended(tenant->username, r, decode(r.state), "superseded", review, r.last_seen_at);
     if (in_doubt) obs::metrics().adds_in_doubt.add(in_doubt);
   };
 
