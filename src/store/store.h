@@ -348,6 +348,17 @@ class Store {
 
  private:
   std::shared_ptr<FaultInjector> faults_;
+
+  // --- Metrics (issue 12, sqlite_metrics.cpp) ---
+ public:
+  struct TenantStatus {
+    std::string username;
+    std::int64_t review = 0;             // accounts in review
+    std::int64_t awaiting_approval = 0;  // adds Proposed
+    std::int64_t last_success = 0;       // ended_at of the newest "ok" run; 0 = none
+  };
+  // Every tenant, by name, in one grouped statement on its own connection (GET /metrics).
+  std::vector<TenantStatus> tenant_status();
 };
 
 // A server holds one of these (shared) for as long as it serves `db_path`; restore takes it

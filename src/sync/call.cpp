@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sync/report.h"
+
 namespace qblink::sync::detail {
 
 using nlohmann::json;
@@ -81,7 +83,9 @@ std::string encode(const SessionData& d) {
               {"path", d.company_path},
               {"await", d.awaiting},
               {"proposed", d.proposed},
-              {"mark", d.change_mark}}
+              {"mark", d.change_mark},
+              {"client", d.client},
+              {"calls", d.calls}}
       .dump();
 }
 
@@ -110,6 +114,8 @@ SessionData decode(const std::string& text) {
   d.awaiting = j.value("await", std::vector<std::string>{});
   d.proposed = j.value("proposed", 0);
   d.change_mark = j.value("mark", std::int64_t{0});
+  d.client = j.value("client", "");
+  d.calls = j.value("calls", 0);
   return d;
 }
 
@@ -125,11 +131,16 @@ std::optional<Call> open_call(store::Store& store, const std::string& ticket, st
     row->last_error = "The session expired after being idle; the next update starts a new one.";
     c.tx->save_session(*row);
     c.tx->abandon_runs(row->tenant_id, now);
+    const auto tenant = c.tx->tenant(row->tenant_id);
+    const auto review = c.tx->account_count(row->tenant_id, "review");
     c.tx->commit();
+    session_ended(tenant ? tenant->username : "?", *row, decode(row->state), "expired", review,
+                  row->last_seen_at);
     return std::nullopt;
   }
   c.row = *row;
   c.data = decode(row->state);
+  ++c.data.calls;
   c.tenant = *c.tx->tenant(row->tenant_id);
   return c;
 }
@@ -140,6 +151,7 @@ void save(Call& c) {
   c.row.last_error = c.data.machine.phase == session::Phase::Failed ? c.data.machine.error : "";
   c.tx->save_session(c.row);
   c.tx->commit();
+  adds_committed(c);
 }
 
 session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOptions& o) {

@@ -42,6 +42,11 @@ struct SessionData {
   // The tenant's newest account change number when the run started: the run's webhook names the
   // accounts changed after it.
   std::int64_t change_mark = 0;
+  // For the session's log line (sync/report.h): the Web Connector's address, and the SOAP calls
+  // that moved this session (authenticate, sendRequestXML, receiveResponseXML, connectionError,
+  // closeConnection).
+  std::string client;
+  int calls = 0;
 };
 
 std::string encode(const SessionData& d);
@@ -56,6 +61,10 @@ struct Call {
   std::int64_t now = 0;
   // Newest TimeModified of the entries our adds created in this call, per list.
   std::map<reconcile::QbList, std::string> added_max_tm;
+  // Adds this call moved, counted in the metrics once the transaction commits (save()).
+  struct AddCounts {
+    int sent = 0, confirmed = 0, in_doubt = 0;
+  } adds;
 
   void event(std::string level, std::string kind, std::string message,
              std::string account_kind = {}, std::string account_id = {}) {

@@ -323,6 +323,7 @@ std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version ver
               std::string(reconcile::to_string(row.kind)), row.account_id);
     // Recorded as sent in this transaction, which commits before the XML leaves.
     c.tx->set_add_state(c.tenant.id, row.id, AddState::Sent, c.row.run_id, "", "");
+    ++c.adds.sent;
   }
   c.event("info", "adds-sent", fmt::format("sent a batch of {} add(s)", batch.size()));
   return b.finish();
@@ -385,6 +386,7 @@ void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, store::OutboxId ou
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
     c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    ++c.adds.confirmed;
     link_account_to(c, row->kind, row->account_id, rec,
                     row->state == AddState::Collided ? "exact name (after 3100)"
                                                      : "found after a lost response");
@@ -421,6 +423,7 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_
   if (item.status.code == 0 && !item.records.empty() && item.records.front().list_id.empty()) {
     c.tx->set_add_state(c.tenant.id, row->id, AddState::InDoubt, c.row.run_id, "",
                         "QuickBooks answered without a ListID");
+    ++c.adds.in_doubt;
     return;
   }
   const std::string kt(reconcile::to_string(row->kind));
@@ -428,6 +431,7 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
     c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    ++c.adds.confirmed;
     link_account_to(c, row->kind, row->account_id, rec, "added");
     // Our own adds move the incremental mark (see flush_added_marks), so the next run does not
     // fetch them back.
