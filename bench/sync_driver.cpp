@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
     tx->commit();
   }
 
-  auto server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
+  auto server =
+      std::make_unique<bench::ServerProcess>(bench::server_binary(QBLINK_BINARY), db, extra);
 
   sim::FakeQuickBooks qb(company);
   sim::WebConnectorOptions o;
@@ -137,7 +138,8 @@ int main(int argc, char** argv) {
     const std::string label = run == 0 ? "first" : "no-change " + std::to_string(run);
     if (run > 0 && cold) {
       server.reset();  // the old process exits before the new one opens the database
-      server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
+      server =
+          std::make_unique<bench::ServerProcess>(bench::server_binary(QBLINK_BINARY), db, extra);
     }
     o.url = server->qbwc_url();
     sim::WebConnector wc(o, qb);
