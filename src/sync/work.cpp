@@ -157,10 +157,11 @@ void apply_reconcile(Call& c) {
     // Which New decisions would start an add now: not already in the outbox, not refused by
     // the admin. A refused add stays in review until the admin links or declares it new.
     std::vector<char> fresh(decisions.size(), 0), refused(decisions.size(), 0);
+    std::vector<std::optional<AddState>> last_state(decisions.size());  // read once per account
     std::size_t fresh_count = 0;
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       if (decisions[i].outcome != reconcile::Outcome::New) continue;
-      const auto last = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
+      const auto last = last_state[i] = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
       if (last && *last == AddState::Rejected && !rows[i].declared_new) {
         refused[i] = 1;
       } else if (!last || !add_is_pending(*last)) {
@@ -173,8 +174,8 @@ void apply_reconcile(Call& c) {
 
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
-      auto row = rows[i];
-      const auto before = row;
+      const auto& before = rows[i];
+      auto row = before;
       row.reason = std::string(reconcile::to_string(d.reason));
       row.detail = d.detail;
       row.candidates = "[]";
@@ -216,7 +217,7 @@ void apply_reconcile(Call& c) {
           }
           row.status = "new";
           row.qb_full_name = d.full_name;
-          const auto last = c.tx->last_add_state(c.tenant.id, kind, row.account_id);
+          const auto& last = last_state[i];
           if (!fresh[i]) {
             // Already in the outbox: keep what the account said about it (e.g. awaiting approval).
             if (last && *last == AddState::Proposed) {
