@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -430,12 +431,19 @@ class SqliteTx final : public Tx {
   }
 
   // The next change number of the tenant's accounts: what the API's changed_since compares.
+  // Read once per transaction, then counted here: a write transaction holds the database's
+  // write lock (BEGIN IMMEDIATE), so no one else moves the maximum meanwhile, and a 20k first
+  // sync saves 20,000 lookups (issue 13).
   std::int64_t next_change(TenantId tenant) {
-    auto& s =
-        db_->cached("SELECT coalesce(max(changed_at), 0) + 1 FROM accounts WHERE tenant_id = ?");
-    s.bind_all(tenant);
-    s.step();
-    return s.integer(0);
+    auto [it, fresh] = last_change_.try_emplace(tenant, 0);
+    if (fresh) {
+      auto& s =
+          db_->cached("SELECT coalesce(max(changed_at), 0) FROM accounts WHERE tenant_id = ?");
+      s.bind_all(tenant);
+      s.step();
+      it->second = s.integer(0);
+    }
+    return ++it->second;
   }
   UpsertResult upsert_account(TenantId tenant, const AccountRow& a) override {
     auto before = account(tenant, a.kind, a.account_id);
@@ -813,6 +821,7 @@ class SqliteTx final : public Tx {
 
  private:
   std::unique_ptr<Database> db_;
+  std::map<TenantId, std::int64_t> last_change_;  // next_change()'s count, this transaction
   std::function<void(std::unique_ptr<Database>)> give_back_;
   bool done_ = false;
 };
