@@ -257,6 +257,15 @@ class Tx {
                                                    const std::string& status, int limit) = 0;
   // The events of one of the tenant's runs (run 0: its decisions outside any run).
   virtual std::vector<EventRow> tenant_events(TenantId tenant, RunId run) = 0;
+
+  // What reconciliation reads, versioned (issue 13): a per-tenant count of the changes to its
+  // accounts, to QuickBooks entries whose content changed (or that were added or deleted), to
+  // its outbox and to its auto-add limit, as this transaction sees it (the committed count plus
+  // this transaction's own changes, which commit() adds to it).
+  virtual std::int64_t reconcile_inputs_version(TenantId tenant) = 0;
+  // Opaque text sync/ stores after a reconciliation that changed nothing; "" before any.
+  virtual std::string reconciled_stamp(TenantId tenant) = 0;
+  virtual void set_reconciled_stamp(TenantId tenant, const std::string& stamp) = 0;
 };
 
 class Store {

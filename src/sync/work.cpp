@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qblink/version.h"
+
 namespace qblink::sync::detail {
 namespace {
 
@@ -141,7 +143,30 @@ void plan_fetch(Call& c, const ServiceOptions& o) {
   c.data.lists_at_once = all_read_before;
 }
 
+namespace {
+
+// What a reconciliation ran on: this build of the rules and the version of its inputs.
+std::string reconcile_stamp(Call& c) {
+  return fmt::format("{} {}", kVersion, c.tx->reconcile_inputs_version(c.tenant.id));
+}
+
+}  // namespace
+
 void apply_reconcile(Call& c) {
+  // Reconciliation reads only the tenant's accounts, QuickBooks entries, outbox and auto-add
+  // limit, and writes only what its decisions change. When none of those changed since a
+  // reconciliation that changed nothing, running it again would change nothing either; loading
+  // and indexing every account and entry was most of a no-change run (issue 13).
+  const std::string stamp = reconcile_stamp(c);
+  if (c.tx->reconciled_stamp(c.tenant.id) == stamp) {
+    c.event("info", "reconcile", "nothing changed since the last reconciliation");
+    return;
+  }
+  reconcile_all(c);
+  if (reconcile_stamp(c) == stamp) c.tx->set_reconciled_stamp(c.tenant.id, stamp);
+}
+
+void reconcile_all(Call& c) {
   std::vector<reconcile::QbEntry> entries;
   for (auto& r : c.tx->entries(c.tenant.id)) entries.push_back(to_entry(std::move(r)));
   const reconcile::Snapshot snapshot(std::move(entries));

@@ -13,7 +13,10 @@ namespace qblink::sync::detail {
 void plan_fetch(Call& c, const ServiceOptions& o);
 
 // Runs the reconcile rules over all accounts and the snapshot; queues adds for the new ones.
+// Skipped when nothing it reads changed since a reconciliation that changed nothing.
 void apply_reconcile(Call& c);
+// The same, always.
+void reconcile_all(Call& c);
 
 std::string build_in_doubt_query(Call& c, const ServiceOptions& o, qbxml::Version version);
 std::string build_page_query(Call& c, const ServiceOptions& o, qbxml::Version version,

@@ -2,6 +2,8 @@
 // list in one message set; a run with changes, even more than a page of them, still converges.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "e2e/harness.h"
 
 namespace qblink::test {
@@ -95,6 +97,50 @@ TEST(Incremental, MoreThanAPageOfChangesInSeveralListsStillConverges) {
   const auto after = wc.run_session();
   ASSERT_TRUE(after.ok) << after.error;
   EXPECT_EQ(after.requests_sent, 1u);
+}
+
+bool has_event(Harness& h, store::RunId run, const std::string& kind) {
+  for (const auto& e : h.events(run))
+    if (e.kind == kind) return true;
+  return false;
+}
+
+TEST(Incremental, ReconciliationIsSkippedOnlyWhenNothingItReadsChanged) {
+  Harness h;
+  h.add_tenant("acme");
+  h.add_accounts("acme", AccountKind::Customer, {{"C1", "Acme", "Acme Plumbing Ltd"}});
+  auto company = company_from(kCompany);
+  sim::FakeQuickBooks qb(company, strict_qb());
+  sim::WebConnector wc(h.wc_options("acme"), qb);
+  ASSERT_TRUE(wc.run_session().ok);  // links C1 ("exact accounting name")
+  ASSERT_TRUE(wc.run_session().ok);  // reconciles: "still linked"
+  ASSERT_TRUE(wc.run_session().ok);  // reconciles, changes nothing
+  EXPECT_FALSE(has_event(h, h.runs("acme")[0].id, "reconcile"));
+  ASSERT_TRUE(wc.run_session().ok);
+  EXPECT_TRUE(has_event(h, h.runs("acme")[0].id, "reconcile")) << "nothing changed: skipped";
+
+  // A new account (import, API) is reconciled on the next run.
+  h.add_accounts("acme", AccountKind::Customer, {{"C2", "Bright Spark Electrical", ""}});
+  ASSERT_TRUE(wc.run_session().ok);
+  EXPECT_EQ(h.account("acme", "C2").status, "linked");
+
+  // A rename in QuickBooks whose TimeModified does not pass the newest one seen (same second,
+  // or QuickBooks' daylight-saving offset) still reaches reconciliation: its content changed.
+  ASSERT_TRUE(wc.run_session().ok);
+  std::string newest;
+  for (const auto& e : company.customers) newest = std::max(newest, e.time_modified);
+  const auto list_id = h.account("acme", "C1").list_id;
+  for (auto& e : company.customers)
+    if (e.list_id == list_id) {
+      e.name = e.full_name = "Acme Plumbing & Heating Ltd";
+      e.time_modified = newest;
+      e.edit_sequence = std::to_string(std::stoll(e.edit_sequence) + 1);
+    }
+  qb.reindex();
+  ASSERT_TRUE(wc.run_session().ok);
+  EXPECT_FALSE(has_event(h, h.runs("acme")[0].id, "reconcile"));
+  EXPECT_EQ(h.account("acme", "C1").accounting_name, "Acme Plumbing & Heating Ltd");
+  EXPECT_EQ(h.account("acme", "C1").list_id, list_id);
 }
 
 }  // namespace
