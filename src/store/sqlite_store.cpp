@@ -149,10 +149,12 @@ CREATE INDEX api_tokens_by_tenant ON api_tokens(tenant_id, id);
 CREATE INDEX events_by_tenant_run ON events(tenant_id, run_id, id);
 )sql",
     // 4: the version of what reconciliation reads, and the stamp of the last reconciliation
-    // that changed nothing (Tx::reconcile_inputs_version; issue 13).
+    // that changed nothing (Tx::reconcile_inputs_version; issue 13). Counting accounts by status
+    // (every run's totals) read every account row: with the index it reads the index only.
     R"sql(
 ALTER TABLE tenants ADD COLUMN inputs_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tenants ADD COLUMN reconciled_stamp TEXT NOT NULL DEFAULT '';
+CREATE INDEX accounts_by_status ON accounts(tenant_id, status);
 )sql",
 };
 
@@ -597,7 +599,8 @@ class SqliteTx final : public Tx {
         "company_name=excluded.company_name, first_name=excluded.first_name, "
         "last_name=excluded.last_name, phone=excluded.phone, alt_phone=excluded.alt_phone, "
         "email=excluded.email, addr1=excluded.addr1, postal_code=excluded.postal_code");
-    if (!rows.empty() && (rows.size() > kComparedEntries || !same_entries(tenant, rows)))
+    // Compared only until this transaction has counted a change: one more changes nothing.
+    if (!rows.empty() && (input_changes_.contains(tenant) || !same_entries(tenant, rows)))
       inputs_changed(tenant);
     for (const auto& r : rows) {
       s.bind_all(tenant, to_int(r.list), r.list_id, r.full_name, r.name, r.parent_list_id,
@@ -613,10 +616,9 @@ class SqliteTx final : public Tx {
         .run();
     return counted(tenant, db_->changes());
   }
-  // An incremental run re-reads each list's newest entries (FromModifiedDate is inclusive): a
-  // few rows identical to what is stored are no change of reconciliation's inputs. A larger
-  // batch is counted as a change without comparing.
-  static constexpr std::size_t kComparedEntries = 16;
+  // An incremental run re-reads each list's newest entries (FromModifiedDate is inclusive, and
+  // overlapped), a full refresh every entry: rows identical to what is stored are no change of
+  // reconciliation's inputs. Stops at the first difference (a first sync: at once).
   bool same_entries(TenantId tenant, const std::vector<QbRow>& rows) {
     auto& s = db_->cached(
         "SELECT full_name, name, parent_list_id, is_active, edit_sequence, time_modified, "
