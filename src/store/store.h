@@ -304,6 +304,15 @@ class Tx {
   virtual void save_delivery(const Delivery& delivery) = 0;
   // The tenant's newest deliveries first.
   virtual std::vector<Delivery> deliveries(TenantId tenant, int limit) = 0;
+
+  // What reconciliation reads, versioned (issue 13): a per-tenant count of the changes to its
+  // accounts, to QuickBooks entries whose content changed (or that were added or deleted), to
+  // its outbox and to its auto-add limit, as this transaction sees it (the committed count plus
+  // this transaction's own changes, which commit() adds to it).
+  virtual std::int64_t reconcile_inputs_version(TenantId tenant) = 0;
+  // Opaque text sync/ stores after a reconciliation that changed nothing; "" before any.
+  virtual std::string reconciled_stamp(TenantId tenant) = 0;
+  virtual void set_reconciled_stamp(TenantId tenant, const std::string& stamp) = 0;
 };
 
 class Store {

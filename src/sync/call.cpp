@@ -69,10 +69,13 @@ std::string encode(const SessionData& d) {
               {"iter", m.iterator_id},
               {"remaining", m.remaining},
               {"done", m.units_done},
+              {"whole", m.done_mask},
+              {"all", m.asked_all},
               {"error", m.error},
               {"major", m.qbxml_major},
               {"minor", m.qbxml_minor},
               {"full", d.full_mask},
+              {"at_once", d.lists_at_once},
               {"maxtm", d.list_max_tm},
               {"linked", d.linked},
               {"added", d.added},
@@ -99,10 +102,13 @@ SessionData decode(const std::string& text) {
   m.iterator_id = j.value("iter", "");
   m.remaining = j.value("remaining", -1);
   m.units_done = j.value("done", 0);
+  m.done_mask = j.value("whole", 0);
+  m.asked_all = j.value("all", false);
   m.error = j.value("error", "");
   m.qbxml_major = j.value("major", 0);
   m.qbxml_minor = j.value("minor", 0);
   d.full_mask = j.value("full", 0);
+  d.lists_at_once = j.value("at_once", false);
   d.list_max_tm = j.value("maxtm", "");
   d.linked = j.value("linked", 0);
   d.added = j.value("added", 0);

@@ -29,8 +29,9 @@ store::QbRow to_row(const qbxml::ListRecord& r);
 // Everything about one QBWC session that must survive between calls (stored as JSON).
 struct SessionData {
   session::State machine;
-  int full_mask = 0;        // bit per plan list: this session fetches it completely
-  std::string list_max_tm;  // newest TimeModified seen in the list being fetched
+  int full_mask = 0;           // bit per plan list: this session fetches it completely
+  bool lists_at_once = false;  // the first page of every list in one message set (plan_fetch)
+  std::string list_max_tm;     // newest TimeModified seen in the list being fetched
   int linked = 0, added = 0, errors = 0;
   std::int64_t records_fetched = 0;
   // The company this session talks to; recorded for the tenant when its first run succeeds.

@@ -342,17 +342,12 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
         save(c);
         return "";
       }
-      // Decide per list, once per session, whether this fetch is complete or incremental.
-      for (int i = 0; i < kPlanSize; ++i) {
-        const auto mark = c.tx->list_mark(c.tenant.id, kPlan[i]);
-        if (mark.last_full_at == 0 || mark.max_time_modified.empty() ||
-            c.now - mark.last_full_at >= options_.full_refresh_seconds)
-          c.data.full_mask |= 1 << i;
-      }
+      plan_fetch(c, options_);
     }
     const qbxml::Version version{m.qbxml_major, m.qbxml_minor};
     for (;;) {
-      const auto facts = facts_for(*c.tx, c.tenant.id, options_);
+      auto facts = facts_for(*c.tx, c.tenant.id, options_);
+      facts.all_lists_at_once = c.data.lists_at_once;
       const auto action = session::next_request(m, facts);
       switch (action.kind) {
         case session::ActionKind::Reconcile:
@@ -365,6 +360,11 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
         }
         case session::ActionKind::QueryPage: {
           auto xml = build_page_query(c, options_, version, action);
+          save(c);
+          return xml;
+        }
+        case session::ActionKind::QueryAllLists: {
+          auto xml = build_all_lists_query(c, options_, version);
           save(c);
           return xml;
         }
@@ -466,11 +466,17 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
       c.data.awaiting.erase(it);
       const auto [letter, number] = *id;
       if (letter == 'p') {
-        if (number != m.list_index || number >= kPlanSize) {
+        // The list in turn, or (the all-lists message set) a later one; never another list's
+        // answer under this requestID.
+        if (number < m.list_index || number >= kPlanSize || !item.is_list ||
+            from_qbxml(item.kind) != kPlan[number]) {
           ++ignored;
           continue;
         }
-        if (!apply_page(c, item, static_cast<int>(number))) break;
+        const int index = static_cast<int>(number);
+        if (!(index == m.list_index ? apply_page(c, item, index)
+                                    : apply_list_out_of_turn(c, item, index)))
+          break;
       } else if (letter == 'd') {
         answered_in_doubt = true;
         apply_in_doubt(c, item, store::OutboxId{number});

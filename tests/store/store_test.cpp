@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "store/database.h"
@@ -36,7 +37,7 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
-  EXPECT_EQ(store.schema_version(), 4);
+  EXPECT_EQ(store.schema_version(), 5);
   add_tenant("alice");
   Store again(path);
   auto tx = again.begin(false);
@@ -51,7 +52,7 @@ TEST(StoreOpen, TwoProcessesOpeningAFreshFileAtOnceBothSucceed) {
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
       Store s(path);  // separate connections race on WAL mode and the first migration
-      if (s.schema_version() == 4) ++ok;
+      if (s.schema_version() == 5) ++ok;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 4);
@@ -138,6 +139,78 @@ TEST_F(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   const auto rows = tx->entries(t);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].full_name, "Acme Ltd");
+}
+
+// Issue 13: what reconciliation reads is versioned, so a run with nothing new can skip it.
+TEST_F(StoreTest, TheReconcileInputsVersionCountsCommittedChangesOfWhatReconcileReads) {
+  const auto t = add_tenant("a");
+  const auto other = add_tenant("b");
+  const auto version = [&](TenantId id) {
+    return store.begin(false)->reconcile_inputs_version(id);
+  };
+  const QbRow acme{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true};
+  {
+    auto tx = store.begin(true);
+    AccountRow a;
+    a.account_id = "C1";
+    a.name = "Acme";
+    tx->upsert_account(t, a);
+    tx->upsert_entries(t, {acme}, 1);
+    EXPECT_EQ(tx->reconcile_inputs_version(t), 2) << "this transaction's own changes count";
+    tx->commit();
+  }
+  EXPECT_EQ(version(t), 2);
+  EXPECT_EQ(version(other), 0) << "per tenant";
+  {
+    auto tx = store.begin(true);
+    tx->upsert_entries(t, {acme}, 2);  // re-read unchanged (an incremental run's newest entry)
+    tx->set_reconciled_stamp(t, "stamp");
+    tx->list_mark(t, QbList::Customer);
+    tx->commit();
+  }
+  EXPECT_EQ(version(t), 2) << "an identical entry and the stamp are no change";
+  EXPECT_EQ(store.begin(false)->reconciled_stamp(t), "stamp");
+  {
+    auto tx = store.begin(true);
+    auto renamed = acme;
+    renamed.edit_sequence = "2";
+    tx->upsert_entries(t, {renamed}, 3);
+    // rolled back: counts nothing
+  }
+  EXPECT_EQ(version(t), 2);
+  for (const auto& change : std::vector<std::function<void(Tx&)>>{
+           [&](Tx& tx) {
+             auto renamed = acme;
+             renamed.full_name = renamed.name = "Acme Ltd";
+             tx.upsert_entries(t, {renamed}, 3);
+           },
+           [&](Tx& tx) { EXPECT_EQ(tx.delete_unseen(t, QbList::Customer, 99), 1); },
+           [&](Tx& tx) {
+             OutboxRow r;
+             r.kind = AccountKind::Customer;
+             r.account_id = "C1";
+             r.name = "Acme";
+             EXPECT_TRUE(tx.enqueue_add(t, r));
+           },
+           [&](Tx& tx) { tx.cancel_queued_add(t, AccountKind::Customer, "C1"); },
+           [&](Tx& tx) { tx.set_auto_add_limit(t, 7); },
+           [&](Tx& tx) {
+             tx.link_account(t, AccountKind::Customer, "C1", "L9", "Acme", "exact", "");
+           }}) {
+    const auto before = version(t);
+    auto tx = store.begin(true);
+    change(*tx);
+    tx->commit();
+    EXPECT_GT(version(t), before);
+  }
+  {
+    const auto before = version(t);
+    auto tx = store.begin(true);
+    tx->cancel_queued_add(t, AccountKind::Customer, "C1");  // nothing left to cancel
+    EXPECT_EQ(tx->mark_sent_in_doubt(t), 0);
+    tx->commit();
+    EXPECT_EQ(version(t), before) << "statements that change no row are no change";
+  }
 }
 
 TEST_F(StoreTest, AccountTextRoundTripsByteExact) {
