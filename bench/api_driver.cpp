@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   {
-    bench::ServerProcess server(QBLINK_BINARY, db);
+    bench::ServerProcess server(bench::server_binary(QBLINK_BINARY), db);
     http::Client client(server.base() + "/api/v1");
     const std::vector<std::pair<std::string, std::string>> auth = {
         {"Authorization", "Bearer " + token}};

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -54,6 +55,13 @@ inline ProcStats stats_of(pid_t pid) {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) s.peak_rss_kb = std::stol(line.substr(6));
   return s;
+}
+
+// The server to measure: $QBLINK_BENCH_SERVER when set (e.g. a copy of the binary before a
+// change, for before/after figures from one driver), else the qblink built with the driver.
+inline std::string server_binary(const char* built) {
+  const char* other = std::getenv("QBLINK_BENCH_SERVER");
+  return other && *other ? other : built;
 }
 
 // `qblink --db DB serve --listen 127.0.0.1:PORT EXTRA...` as a child process, ready (GET /health

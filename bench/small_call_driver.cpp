@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   int exit_code = 0;
   {
-    bench::ServerProcess server(QBLINK_BINARY, (dir / "qblink.db").string(), extra);
+    bench::ServerProcess server(bench::server_binary(QBLINK_BINARY), (dir / "qblink.db").string(),
+                                extra);
     const std::string sv_body = env::server_version_request();
     const std::string cv_body = env::client_version_request("2.3.0.215");
     const std::string sv_action = env::soap_action_uri(env::Method::serverVersion);

@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
     tx->commit();
   }
 
-  auto server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
+  auto server =
+      std::make_unique<bench::ServerProcess>(bench::server_binary(QBLINK_BINARY), db, extra);
 
   sim::FakeQuickBooks qb(company);
   sim::WebConnectorOptions o;
@@ -133,14 +134,16 @@ int main(int argc, char** argv) {
 
   std::printf("%d QuickBooks customers, %d accounts (%d existing, %d new)\n", qb_customers,
               existing + fresh, existing, fresh);
-  std::printf("%-12s %8s %10s %9s %12s %14s %12s %s\n", "run", "wall s", "SOAP calls", "records",
-              "server CPU s", "(schedstat ms)", "peak RSS MB", "closeConnection");
+  std::printf("%-12s %8s %10s %9s %9s %12s %14s %12s %s\n", "run", "wall s", "SOAP calls",
+              "exchanges", "records", "server CPU s", "(schedstat ms)", "peak RSS MB",
+              "closeConnection");
   int exit_code = 0;
   for (int run = 0; run <= no_change_runs; ++run) {
     const std::string label = run == 0 ? "first" : "no-change " + std::to_string(run);
     if (run > 0 && cold) {
       server.reset();  // the old process exits before the new one opens the database
-      server = std::make_unique<bench::ServerProcess>(QBLINK_BINARY, db, extra);
+      server =
+          std::make_unique<bench::ServerProcess>(bench::server_binary(QBLINK_BINARY), db, extra);
     }
     o.url = server->qbwc_url();
     sim::WebConnector wc(o, qb);
@@ -150,8 +153,8 @@ int main(int argc, char** argv) {
     const auto r = wc.run_session();
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto after = server->stats();
-    std::printf("%-12s %8.3f %10zu %9zu %12.2f %14.2f %12.1f %s\n", label.c_str(), wall,
-                r.calls.size(), qb.records_returned() - records_before,
+    std::printf("%-12s %8.3f %10zu %9zu %9zu %12.2f %14.2f %12.1f %s\n", label.c_str(), wall,
+                r.calls.size(), r.requests_sent, qb.records_returned() - records_before,
                 after.cpu_seconds - before.cpu_seconds,
                 (after.sched_seconds - before.sched_seconds) * 1e3,
                 static_cast<double>(after.peak_rss_kb) / 1024.0, r.close_message.c_str());

@@ -19,6 +19,9 @@
 #include "api/present.h"
 #include "api/qwc.h"
 #include "http/router.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "store/database.h"  // store::Error
 #include "store/guid.h"
 #include "sync/auth.h"
 
@@ -536,6 +539,11 @@ struct Api::Impl {
     tx.reset();
     if (!row || row->revoked || (row->tenant_id && !tenant)) {
       throttle.failed(call.remote, t);
+      obs::metrics().failed_logins.add("api_token");
+      obs::event(spdlog::level::warn, "login refused",
+                 {{"way", "api_token"},
+                  {"client_ip", call.remote},
+                  {"path", call.target.substr(0, call.target.find('?'))}});
       unauthorized("the token is not valid (unknown, revoked, or its tenant was removed)");
     }
     if (t - row->last_used_at >= 60) {
@@ -732,8 +740,15 @@ struct Api::Impl {
       sync::burn_verify_time(password.substr(0, 1024));
     if (!ok) {
       throttle.failed(c.call.remote, t);
+      obs::metrics().failed_logins.add("console");
+      obs::event(spdlog::level::warn, "login refused",
+                 {{"way", "console"},
+                  {"user", user.substr(0, 100)},
+                  {"client_ip", c.call.remote},
+                  {"reason", tenant ? "wrong password" : "unknown user"}});
       session_required("wrong user name or password");
     }
+    obs::set_request_subject(tenant->username);
     Session s;
     s.tenant_id = tenant->id;
     s.csrf = sync::new_ticket();
@@ -806,11 +821,15 @@ struct Api::Impl {
              fmt::format("the body has {} bytes; the API accepts at most {}", call.body.size(),
                          options.body_limit));
       Ctx ctx{call, query, std::nullopt};
-      if (found->scope != Scope::Public) ctx.tenant = authenticate(call, found->scope);
+      if (found->scope != Scope::Public) {
+        ctx.tenant = authenticate(call, found->scope);
+        obs::set_request_subject(ctx.tenant ? ctx.tenant->username : "admin");
+      }
       return (this->*(found->fn))(ctx);
     } catch (const Problem& p) {
       return problem_response(p);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      if (dynamic_cast<const store::Error*>(&e)) obs::metrics().database_errors.add();
       // Never echo the request (it may carry a token); say only that it failed.
       return problem_response({500,
                                "internal",

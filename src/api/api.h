@@ -113,6 +113,9 @@ NewToken create_token(store::Store& store, const std::optional<std::string>& use
                       const std::string& name, std::int64_t now);
 std::vector<store::ApiToken> list_tokens(store::Store& store,
                                          const std::optional<std::string>& user);
+// True when an Authorization field value ("Bearer <token>") carries a live installation admin
+// token (GET /metrics from a non-loopback address).
+bool is_admin_bearer(store::Store& store, std::string_view authorization);
 // By name (a live token's) or numeric id. Throws std::invalid_argument when none matches.
 store::ApiToken revoke_token(store::Store& store, const std::optional<std::string>& user,
                              const std::string& name_or_id);

@@ -124,6 +124,7 @@ http::Endpoint make_endpoint(sync::Service& service, const EndpointOptions& opti
   router.route_inline("GET", "/health/live", [](const http::Request&) {
     return reply(200, "text/plain; charset=utf-8", "ok\n");
   });
+  add_metrics_route(router, options.api_store, options.metrics);
   router.route_inline("GET", "/support", [](const http::Request&) {
     return reply(200, "text/html; charset=utf-8",
                  "<!doctype html><title>qblink</title><h1>qblink</h1><p>This server links your "
@@ -159,7 +160,7 @@ http::Endpoint make_endpoint(sync::Service& service, const EndpointOptions& opti
                  "a large request body must belong to an open session: its first parameter must "
                  "be the ticket of an open, unexpired session\n");
   };
-  return endpoint;
+  return with_request_log(std::move(endpoint));
 }
 
 }  // namespace qblink::cli

@@ -1,7 +1,7 @@
 #pragma once
-// The routes qblink serves: POST /qbwc (SOAP), GET /health, /health/live, /health/ready, GET
-// /support (the .qwc AppSupport page, which the Web Connector requires to answer 200). Shared by
-// `serve`, `demo` and tests.
+// The routes qblink serves: POST /qbwc (SOAP), GET /health, /health/live, /health/ready,
+// GET /metrics, GET /support (the .qwc AppSupport page, which the Web Connector requires to answer
+// 200). Shared by `serve`, `demo` and tests.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "cli/observe.h"
 #include "http/message.h"
 
 namespace qblink::sync {
@@ -30,6 +31,8 @@ struct EndpointOptions {
   // With a store, the JSON API (/api/v1) is served beside /qbwc.
   store::Store* api_store = nullptr;
   api::Options api;
+  // GET /metrics: who may scrape it (cli/observe.h).
+  MetricsAccess metrics;
 };
 
 // The health and support routes answer inline (on the server's I/O thread); a large POST /qbwc

@@ -14,6 +14,7 @@
 #include "cli/endpoint.h"
 #include "cli/util.h"
 #include "http/server.h"
+#include "obs/log.h"
 #include "store/store.h"
 #include "sync/service.h"
 
@@ -33,6 +34,8 @@ struct ServeArgs {
   std::int64_t password_cache_seconds = 600;
   int max_concurrent_hashes = 2;
   int keep_log_days = 180;  // 0 = keep the sync log forever
+  std::string log_format = "text", log_level = "info", log_file;
+  bool metrics_loopback_open = false;
 };
 
 // Retention: a few minutes after start, then daily, prune sync-log events and runs older than
@@ -137,8 +140,30 @@ void add_serve_command(CLI::App& app, Context& ctx) {
                   "(default 600; 0 = run argon2id on every login)");
   cmd->add_option("--max-concurrent-hashes", args->max_concurrent_hashes,
                   "argon2id password checks at once (default 2); more logins answer busy");
+  cmd->add_option("--log-format", args->log_format,
+                  "Server log lines as text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-level", args->log_level,
+                  "Least severe log level written: trace, debug, info, warn, error (default info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  cmd->add_option("--log-file", args->log_file,
+                  "Append the log to this file (SIGHUP reopens it, for logrotate) instead of "
+                  "standard output");
+  cmd->add_flag("--metrics-loopback-open", args->metrics_loopback_open,
+                "GET /metrics without a token from loopback addresses (a local Prometheus; "
+                "never with a proxy on this machine in front of qblink)");
   cmd->callback([args, &ctx] {
+    obs::LogOptions lo;
+    lo.format = *obs::parse_log_format(args->log_format);
+    lo.level = *obs::parse_log_level(args->log_level);
+    lo.file = args->log_file;
+    try {
+      obs::setup_logging(lo);
+    } catch (const std::exception& e) {
+      throw Error(e.what());
+    }
     http::ServerOptions o;
+    o.on_hangup = [] { obs::reopen_log_file(); };
     split_listen(args->listen, o.host, o.port);
     if (!args->tls_cert.empty()) o.tls_cert = args->tls_cert;
     if (!args->tls_key.empty()) o.tls_key = args->tls_key;
@@ -182,6 +207,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     eo.readiness_check = [&store] { return store->check(); };
     eo.api_store = store.get();
     eo.api.body_limit = o.body_limit;
+    eo.metrics.loopback_open = args->metrics_loopback_open;
 
     try {
       http::Server server(o, make_endpoint(service, eo));

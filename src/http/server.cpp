@@ -101,6 +101,11 @@ Response plain_text(unsigned status, std::string body) {
   return r;
 }
 
+// The request's path for a log line: never the query string, which may carry a secret.
+std::string_view path_for_log(const Request& request) {
+  return std::string_view(request.target).substr(0, request.target.find('?'));
+}
+
 // Runs the application's handler; nothing it throws may reach a worker thread's loop.
 template <class F>
 Response run_guarded(const F& call, const Request& request) {
@@ -108,15 +113,16 @@ Response run_guarded(const F& call, const Request& request) {
     Response r = call();
     if (r.status < 200 || r.status > 599) {
       spdlog::error("http: handler for {} {} returned invalid status {}", request.method,
-                    request.target, r.status);
+                    path_for_log(request), r.status);
       return plain_text(500, "internal server error\n");
     }
     return r;
   } catch (const std::exception& e) {
-    spdlog::error("http: handler for {} {} failed: {}", request.method, request.target, e.what());
+    spdlog::error("http: handler for {} {} failed: {}", request.method, path_for_log(request),
+                  e.what());
   } catch (...) {
     spdlog::error("http: handler for {} {} failed with a non-standard exception", request.method,
-                  request.target);
+                  path_for_log(request));
   }
   return plain_text(500, "internal server error\n");
 }
@@ -163,7 +169,16 @@ struct Shared {
   ServerOptions options;
   Endpoint endpoint;
   net::thread_pool* pool = nullptr;  // set by start() before the first accept
-  std::optional<ssl::context> tls;
+  bool tls_on = false;               // fixed by the constructor
+  // The certificate and key new connections get; reload_tls() swaps it. A connection keeps
+  // the one it started with: its SSL object holds a reference to the SSL_CTX.
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;
+
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
 
   std::mutex admit_mu;     // guards active and per_ip
   std::size_t active = 0;  // connections counted against max_connections
@@ -447,8 +462,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void after_prefix_check(std::optional<Response> refusal) {
     if (refusal) {
-      spdlog::info("http: refused {} from {} after the first bytes of its body: {}",
-                   std::string(parser_->get().target()), remote_, refusal->status);
+      spdlog::info(
+          "http: refused {} from {} after the first bytes of its body: {}",
+          std::string(parser_->get().target().substr(0, parser_->get().target().find('?'))),
+          remote_, refusal->status);
       keep_alive_ = false;
       version_ = parser_->get().version();
       parser_.reset();  // drops the part of the body read so far
@@ -722,6 +739,7 @@ struct Server::Impl {
   std::mutex state_mu;  // guards the flags below and signals
   std::condition_variable state_cv;
   std::optional<net::signal_set> signals;
+  std::optional<net::signal_set> hangup;  // SIGHUP: reload, never stop
   bool started = false;
   bool stop_requested = false;
   bool stopped = false;
@@ -760,9 +778,10 @@ struct Server::Impl {
     }
     if (!shared.admit(ip)) {
       refuse(socket, remote);
-    } else if (shared.tls) {
+    } else if (shared.tls_on) {
+      const auto tls = shared.current_tls();
       launch(std::make_shared<TlsSession>(shared, std::move(remote), std::move(ip),
-                                          std::move(socket), *shared.tls));
+                                          std::move(socket), *tls));
     } else {
       launch(std::make_shared<PlainSession>(shared, std::move(remote), std::move(ip),
                                             std::move(socket)));
@@ -780,7 +799,7 @@ struct Server::Impl {
           "refused so far)",
           remote, shared.options.max_connections, shared.options.max_connections_per_ip, refused);
     }
-    if (!shared.tls) {
+    if (!shared.tls_on) {
       static constexpr std::string_view busy =
           "HTTP/1.1 503 Service Unavailable\r\nServer: qblink\r\nContent-Type: text/plain; "
           "charset=utf-8\r\nContent-Length: 52\r\nConnection: close\r\n\r\nserver busy: too "
@@ -833,7 +852,10 @@ Server::Server(ServerOptions options, Endpoint endpoint)
   }
   if (o.io_threads == 0) o.io_threads = 1;
   if (o.worker_threads == 0) o.worker_threads = 1;
-  if (tls) impl_->shared.tls.emplace(make_tls_context(*o.tls_cert, *o.tls_key));
+  if (tls) {
+    impl_->shared.tls = std::make_shared<ssl::context>(make_tls_context(*o.tls_cert, *o.tls_key));
+    impl_->shared.tls_on = true;
+  }
 
   const auto listen_at = resolve_listen(impl_->ioc, o.host, o.port);
   const std::string where = endpoint_text(listen_at.address().to_string(), o.port);
@@ -851,7 +873,26 @@ Server::~Server() { stop(); }
 
 unsigned short Server::port() const { return impl_->port; }
 
-bool Server::is_tls() const { return impl_->shared.tls.has_value(); }
+bool Server::is_tls() const { return impl_->shared.tls_on; }
+
+bool Server::reload_tls() {
+  auto& sh = impl_->shared;
+  if (!sh.tls_on) return false;
+  const auto& o = sh.options;
+  try {
+    auto fresh = std::make_shared<ssl::context>(make_tls_context(*o.tls_cert, *o.tls_key));
+    {
+      std::lock_guard lock(sh.tls_mu);
+      sh.tls = std::move(fresh);
+    }
+    spdlog::info("http: TLS certificate reloaded from {} (new connections use it)", *o.tls_cert);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("http: TLS certificate not reloaded, still serving the previous one: {}",
+                  e.what());
+    return false;
+  }
+}
 
 void Server::start() {
   auto& im = *impl_;
@@ -883,10 +924,30 @@ void Server::wait(bool handle_signals) {
         im.stop_requested = true;
         im.state_cv.notify_all();
       });
+      im.hangup.emplace(im.ioc, SIGHUP);
+      wait_for_hangup();
     }
     im.state_cv.wait(lock, [&] { return im.stop_requested || im.stopped; });
   }
   stop();  // performs the stop after a signal, or waits for a concurrent stop() to finish
+}
+
+void Server::wait_for_hangup() {
+  auto& im = *impl_;
+  im.hangup->async_wait([this](error_code ec, int) {
+    if (ec) return;
+    spdlog::info("http: SIGHUP received: reloading");
+    reload_tls();
+    if (impl_->shared.options.on_hangup) {
+      try {
+        impl_->shared.options.on_hangup();
+      } catch (const std::exception& e) {
+        spdlog::error("http: SIGHUP handler failed: {}", e.what());
+      }
+    }
+    std::lock_guard lock(impl_->state_mu);
+    if (impl_->hangup) wait_for_hangup();
+  });
 }
 
 void Server::stop() {
@@ -944,6 +1005,7 @@ void Server::stop() {
 
   std::lock_guard lock(im.state_mu);
   im.signals.reset();
+  im.hangup.reset();
   im.stopped = true;
   im.state_cv.notify_all();
 }

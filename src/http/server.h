@@ -4,6 +4,7 @@
 // the handler off the I/O threads (inline routes excepted).
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -45,6 +46,9 @@ struct ServerOptions {
   std::size_t max_connections_per_ip = 64;
   unsigned io_threads = 1;
   unsigned worker_threads = 4;
+  // wait(true) also handles SIGHUP: reload_tls(), then this (e.g. reopen the log file). It runs
+  // on an I/O thread and must be quick.
+  std::function<void()> on_hangup;
 };
 
 // Thrown by Server's constructor for a configuration the Web Connector cannot use
@@ -71,14 +75,20 @@ class Server {
 
   // Starts the I/O and worker threads and returns at once.
   void start();
-  // Blocks until stop() is called or, when handle_signals, SIGINT/SIGTERM arrives.
+  // Blocks until stop() is called or, when handle_signals, SIGINT/SIGTERM arrives; with
+  // handle_signals, SIGHUP meanwhile calls reload_tls() and ServerOptions::on_hangup.
   void wait(bool handle_signals);
+  // Reads the certificate chain and key files again (certbot renewed them): new connections
+  // get the new pair, open ones keep theirs. A pair that does not load or match leaves the
+  // old one serving; false, and the reason logged. False too without TLS. Thread-safe.
+  bool reload_tls();
   // Stops accepting, closes idle connections, lets in-flight requests (header received) finish
   // and answer for up to stop_timeout, then closes everything and joins the threads. Idempotent
   // and safe from any thread except a handler's own worker thread.
   void stop();
 
  private:
+  void wait_for_hangup();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

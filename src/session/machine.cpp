@@ -31,6 +31,23 @@ Phase phase_from_string(std::string_view text) {
   return Phase::Failed;
 }
 
+namespace {
+
+bool is_done(const State& state, int index) {
+  return index < 31 && (state.done_mask & (1 << index)) != 0;
+}
+
+// Moves past lists already answered whole; a fresh list starts with a fresh iterator.
+void skip_done_lists(State& state) {
+  while (is_done(state, state.list_index)) {
+    ++state.list_index;
+    state.iterator_id.clear();
+    state.remaining = -1;
+  }
+}
+
+}  // namespace
+
 Action next_request(State& state, const Facts& facts) {
   // Each case either returns an action or moves to the next phase and loops.
   for (;;) {
@@ -46,6 +63,12 @@ Action next_request(State& state, const Facts& facts) {
         state.remaining = -1;
         break;
       case Phase::Fetch:
+        if (facts.all_lists_at_once && !state.asked_all && state.list_index == 0 &&
+            state.iterator_id.empty() && facts.lists_to_fetch > 1) {
+          state.asked_all = true;
+          return {ActionKind::QueryAllLists, 0, {}};
+        }
+        skip_done_lists(state);
         if (state.list_index < facts.lists_to_fetch)
           return {ActionKind::QueryPage, state.list_index, state.iterator_id};
         state.phase = Phase::Add;
@@ -77,6 +100,13 @@ void on_page(State& state, int remaining, std::string_view iterator_id) {
   ++state.list_index;
   state.iterator_id.clear();
   state.remaining = -1;
+  skip_done_lists(state);
+}
+
+void on_list_answered_whole(State& state, int index) {
+  if (index <= state.list_index || index >= 31) return;  // in turn: on_page's business
+  ++state.units_done;
+  state.done_mask |= 1 << index;
 }
 
 void on_adds_answered(State& state) { ++state.units_done; }
@@ -96,12 +126,12 @@ int percent(const State& state, const Facts& facts) {
   int left = 0;
   if (state.phase == Phase::Authenticated || state.phase == Phase::InDoubt) {
     left += facts.in_doubt > 0 ? 1 : 0;
-    left += facts.lists_to_fetch;
+    left += facts.all_lists_at_once ? std::min(facts.lists_to_fetch, 1) : facts.lists_to_fetch;
   } else if (state.phase == Phase::Fetch) {
     const int page = std::max(1, facts.page_size);
     if (state.list_index < facts.lists_to_fetch) {
       left += state.remaining > 0 ? (state.remaining + page - 1) / page : 1;
-      left += facts.lists_to_fetch - state.list_index - 1;
+      for (int i = state.list_index + 1; i < facts.lists_to_fetch; ++i) left += !is_done(state, i);
     }
   }
   if (state.phase != Phase::Finished && state.phase != Phase::Closed) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <pugixml.hpp>
 
@@ -17,30 +18,36 @@ namespace {
 std::string str(const std::string* p) { return p ? *p : std::string(); }
 
 // The generated service with each operation forwarded to sync::Service.
+// One per thread, reused call after call (see context() below); `service_` and `client_` are set
+// for each call.
 class Adapter final : public QBWebConnectorSvcSoapService {
  public:
-  Adapter(soap_mode mode, sync::Service& service, std::string client)
-      : QBWebConnectorSvcSoapService(mode, mode), service_(service), client_(std::move(client)) {}
+  explicit Adapter(soap_mode mode) : QBWebConnectorSvcSoapService(mode, mode) {}
+
+  void bind(sync::Service& service, std::string_view client) {
+    service_ = &service;
+    client_.assign(client);
+  }
 
   // Not used (we never accept sockets), but the generated copy() would share the context.
   QBWebConnectorSvcSoapService* copy() override { return nullptr; }
 
   int serverVersion(_qbw__serverVersion*, _qbw__serverVersionResponse& rs) override {
-    rs.serverVersionResult = out(service_.server_version());
+    rs.serverVersionResult = out(service_->server_version());
     return SOAP_OK;
   }
   int getServerVersion(_qbw__getServerVersion*, _qbw__getServerVersionResponse& rs) override {
-    rs.getServerVersionResult = out(service_.server_version());
+    rs.getServerVersionResult = out(service_->server_version());
     return SOAP_OK;
   }
   int clientVersion(_qbw__clientVersion* rq, _qbw__clientVersionResponse& rs) override {
-    rs.clientVersionResult = out(service_.client_version(str(rq->strVersion)));
+    rs.clientVersionResult = out(service_->client_version(str(rq->strVersion)));
     return SOAP_OK;
   }
   int authenticate(_qbw__authenticate* rq, _qbw__authenticateResponse& rs) override {
     rs.authenticateResult = soap_new_qbw__ArrayOfString(soap);
     rs.authenticateResult->string =
-        service_.authenticate(str(rq->strUserName), str(rq->strPassword), client_);
+        service_->authenticate(str(rq->strUserName), str(rq->strPassword), client_);
     return SOAP_OK;
   }
   int sendRequestXML(_qbw__sendRequestXML* rq, _qbw__sendRequestXMLResponse& rs) override {
@@ -51,7 +58,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
     a.country = str(rq->qbXMLCountry);
     a.qbxml_major = rq->qbXMLMajorVers;
     a.qbxml_minor = rq->qbXMLMinorVers;
-    rs.sendRequestXMLResult = out(service_.send_request_xml(a));
+    rs.sendRequestXMLResult = out(service_->send_request_xml(a));
     return SOAP_OK;
   }
   int receiveResponseXML(_qbw__receiveResponseXML* rq,
@@ -62,35 +69,35 @@ class Adapter final : public QBWebConnectorSvcSoapService {
     if (rq->response) a.response = std::move(*rq->response);
     a.hresult = str(rq->hresult);
     a.message = str(rq->message);
-    rs.receiveResponseXMLResult = service_.receive_response_xml(a);
+    rs.receiveResponseXMLResult = service_->receive_response_xml(a);
     return SOAP_OK;
   }
   int connectionError(_qbw__connectionError* rq, _qbw__connectionErrorResponse& rs) override {
     rs.connectionErrorResult =
-        out(service_.connection_error(str(rq->ticket), str(rq->hresult), str(rq->message)));
+        out(service_->connection_error(str(rq->ticket), str(rq->hresult), str(rq->message)));
     return SOAP_OK;
   }
   int getLastError(_qbw__getLastError* rq, _qbw__getLastErrorResponse& rs) override {
-    rs.getLastErrorResult = out(service_.get_last_error(str(rq->ticket)));
+    rs.getLastErrorResult = out(service_->get_last_error(str(rq->ticket)));
     return SOAP_OK;
   }
   int closeConnection(_qbw__closeConnection* rq, _qbw__closeConnectionResponse& rs) override {
-    rs.closeConnectionResult = out(service_.close_connection(str(rq->ticket)));
+    rs.closeConnectionResult = out(service_->close_connection(str(rq->ticket)));
     return SOAP_OK;
   }
   int getInteractiveURL(_qbw__getInteractiveURL* rq, _qbw__getInteractiveURLResponse& rs) override {
     rs.getInteractiveURLResult =
-        out(service_.get_interactive_url(str(rq->wcTicket), str(rq->sessionID)));
+        out(service_->get_interactive_url(str(rq->wcTicket), str(rq->sessionID)));
     return SOAP_OK;
   }
   int interactiveDone(_qbw__interactiveDone* rq, _qbw__interactiveDoneResponse& rs) override {
-    rs.interactiveDoneResult = out(service_.interactive_done(str(rq->wcTicket)));
+    rs.interactiveDoneResult = out(service_->interactive_done(str(rq->wcTicket)));
     return SOAP_OK;
   }
   int interactiveRejected(_qbw__interactiveRejected* rq,
                           _qbw__interactiveRejectedResponse& rs) override {
     rs.interactiveRejectedResult =
-        out(service_.interactive_rejected(str(rq->wcTicket), str(rq->reason)));
+        out(service_->interactive_rejected(str(rq->wcTicket), str(rq->reason)));
     return SOAP_OK;
   }
 
@@ -102,7 +109,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
     return p;
   }
 
-  sync::Service& service_;
+  sync::Service* service_ = nullptr;
   std::string client_;
 };
 
@@ -206,6 +213,128 @@ SoapResult plain(unsigned status, std::string text) {
   return {status, "text/plain; charset=utf-8", std::move(text) + "\n"};
 }
 
+// --- serverVersion and clientVersion without gSOAP -------------------------------------------
+// The Web Connector calls both at the start of every run (and a monitor may poll serverVersion).
+// gSOAP's per-call work (context state, id tables, the envelope machinery) was a quarter of
+// such a call's CPU (issue 13), so the two are read with pugixml when the envelope has exactly
+// the shape QBWC sends: Envelope/Body/one method element in Intuit's namespace, at most a
+// strVersion of plain version characters. Anything else goes to gSOAP as before. The answer is
+// byte for byte what gSOAP writes (tests/soap/adapter_test.cpp compares both).
+
+constexpr std::string_view kSoapEnvNs = "http://schemas.xmlsoap.org/soap/envelope/";
+constexpr std::string_view kIntuitNs = "http://developer.intuit.com/";
+
+// The namespace URI of an element's name, from the xmlns declarations on it and its ancestors.
+std::string_view namespace_of(pugi::xml_node node) {
+  const std::string_view name = node.name();
+  const auto colon = name.find(':');
+  const std::string attr = colon == std::string_view::npos
+                               ? std::string("xmlns")
+                               : "xmlns:" + std::string(name.substr(0, colon));
+  for (auto n = node; n; n = n.parent())
+    if (const auto a = n.attribute(attr.c_str())) return a.value();
+  return {};
+}
+
+std::string_view local_name(pugi::xml_node node) {
+  const std::string_view name = node.name();
+  const auto colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// The one element child of `node`; false when it has another element, or text besides spaces.
+bool only_child(pugi::xml_node node, pugi::xml_node& child) {
+  child = {};
+  for (auto c : node.children()) {
+    if (c.type() == pugi::node_element) {
+      if (child) return false;
+      child = c;
+    } else if (c.type() != pugi::node_comment) {
+      return false;  // text (pugixml drops whitespace-only text), CDATA, processing instructions
+    }
+  }
+  return static_cast<bool>(child);
+}
+
+bool plain_version_text(std::string_view text) {
+  return text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.';
+         });
+}
+
+std::optional<SoapResult> version_answer(sync::Service& service, std::string_view body) {
+  if (body.size() > 4096) return std::nullopt;
+  if (body.find("erverVersion") == std::string_view::npos &&
+      body.find("lientVersion") == std::string_view::npos)
+    return std::nullopt;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8))
+    return std::nullopt;
+  pugi::xml_node envelope, soap_body, call;
+  if (!only_child(doc, envelope) || local_name(envelope) != "Envelope" ||
+      namespace_of(envelope) != kSoapEnvNs || !only_child(envelope, soap_body) ||
+      local_name(soap_body) != "Body" || namespace_of(soap_body) != kSoapEnvNs ||
+      !only_child(soap_body, call) || namespace_of(call) != kIntuitNs)
+    return std::nullopt;
+  for (auto a : call.attributes())  // namespace declarations only (no xsi:nil, no encodingStyle)
+    if (!std::string_view(a.name()).starts_with("xmlns")) return std::nullopt;
+  const std::string_view method = local_name(call);
+  std::string answer;
+  if (method == "serverVersion") {
+    if (call.first_child()) return std::nullopt;
+    answer = service.server_version();
+  } else if (method == "clientVersion") {
+    pugi::xml_node param;
+    std::string version;
+    if (call.first_child()) {
+      if (!only_child(call, param) || local_name(param) != "strVersion" ||
+          namespace_of(param) != kIntuitNs || param.first_attribute())
+        return std::nullopt;
+      for (auto c : param.children())
+        if (c.type() != pugi::node_pcdata) return std::nullopt;
+      version = param.text().get();
+      if (!plain_version_text(version)) return std::nullopt;
+    }
+    answer = service.client_version(version);
+  } else {
+    return std::nullopt;
+  }
+  // gSOAP escapes more than & < > in some bytes (control characters): leave those answers to it.
+  for (const char c : answer)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80)
+      return std::nullopt;
+  const std::string element = "qbw:" + std::string(method) + "Result";
+  SoapResult r;
+  r.body.reserve(512 + answer.size());
+  r.body.append(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope "
+      "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:SOAP-ENC=\"http://schemas.xmlsoap.org/soap/encoding/\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" "
+      "xmlns:qbw=\"http://developer.intuit.com/\"><SOAP-ENV:Body><qbw:");
+  r.body.append(method).append("Response><").append(element);
+  if (answer.empty()) {
+    r.body.append("/>");
+  } else {
+    r.body.append(">");
+    for (const char c : answer) {
+      if (c == '&')
+        r.body.append("&amp;");
+      else if (c == '<')
+        r.body.append("&lt;");
+      else if (c == '>')
+        r.body.append("&gt;");
+      else
+        r.body.push_back(c);
+    }
+    r.body.append("</").append(element).append(">");
+  }
+  r.body.append("</qbw:").append(method).append(
+      "Response></SOAP-ENV:Body></SOAP-ENV:Envelope>\r\n");
+  return r;
+}
+
 }  // namespace
 
 std::optional<std::string> leading_ticket(std::string_view prefix) {
@@ -241,34 +370,43 @@ SoapResult handle(sync::Service& service, std::string_view body, std::size_t max
     return plain(400, "SOAP request refused: " + *over);
   }
 
-  const soap_mode mode = SOAP_ENC_PLAIN | SOAP_C_UTFSTRING;
-  Adapter svc(mode, service, std::string(client));
+  if (auto answer = version_answer(service, body)) return std::move(*answer);
+
+  // soap_new and soap_init allocate and clear a context of some 100 KB (buffers, hash tables):
+  // a fifth of a small call's CPU when done per call (issue 13). Each thread keeps one context
+  // and frees the call's data (soap_destroy, soap_end) after it; a failed call discards the
+  // context, so nothing a refused request left behind reaches the next one.
+  thread_local std::unique_ptr<Adapter> cached;
+  std::unique_ptr<Adapter> svc = std::move(cached);
+  if (!svc) svc = std::make_unique<Adapter>(SOAP_ENC_PLAIN | SOAP_C_UTFSTRING);
+  svc->bind(service, client);
   Io io{body, {}};
-  svc.soap->user = &io;
-  svc.soap->frecv = read_body;
-  svc.soap->fsend = write_answer;
-  svc.soap->recv_maxlength = max_length;
-  svc.soap->maxlevel = static_cast<unsigned>(limits.max_depth) + 1;
-  const int rc = svc.serve();
+  svc->soap->user = &io;
+  svc->soap->frecv = read_body;
+  svc->soap->fsend = write_answer;
+  svc->soap->recv_maxlength = max_length;
+  svc->soap->maxlevel = static_cast<unsigned>(limits.max_depth) + 1;
+  const int rc = svc->serve();
   SoapResult result;
   if (rc == SOAP_OK) {
     result.body = std::move(io.out);
-  } else {
-    // Tell a malformed document (the client's fault, 400) from a well-formed unknown call (SOAP
-    // fault, 500). Only failures pay for this second parse.
-    pugi::xml_document doc;
-    const auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_minimal);
-    if (!parsed) {
-      svc.destroy();
-      return plain(400, std::string("request body is not well-formed XML: ") +
-                            parsed.description() + " at offset " + std::to_string(parsed.offset));
-    }
-    result.http_status = 500;
-    if (io.out.empty()) ::soap_send_fault(svc.soap);
-    result.body = std::move(io.out);
-    spdlog::warn("SOAP request refused (gSOAP error {})", rc);
+    svc->destroy();
+    svc->soap->user = nullptr;
+    cached = std::move(svc);
+    return result;
   }
-  svc.destroy();
+  // Tell a malformed document (the client's fault, 400) from a well-formed unknown call (SOAP
+  // fault, 500). Only failures pay for this second parse.
+  pugi::xml_document doc;
+  const auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_minimal);
+  if (!parsed) {
+    return plain(400, std::string("request body is not well-formed XML: ") + parsed.description() +
+                          " at offset " + std::to_string(parsed.offset));
+  }
+  result.http_status = 500;
+  if (io.out.empty()) ::soap_send_fault(svc->soap);
+  result.body = std::move(io.out);
+  spdlog::warn("SOAP request refused (gSOAP error {})", rc);
   return result;
 }
 

@@ -28,7 +28,7 @@ struct XmlLimits {
   std::size_t max_elements = 10'000;
 };
 
-// Thread-safe: every call gets its own gSOAP context. `client` is the peer address, passed to
+// Thread-safe: each thread reuses its own gSOAP context. `client` is the peer address, passed to
 // authenticate for throttling and logs.
 SoapResult handle(sync::Service& service, std::string_view body,
                   std::size_t max_length = std::size_t{256} << 20, const XmlLimits& limits = {},

@@ -306,6 +306,19 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX deliveries_due ON webhook_deliveries(state, next_at);
 CREATE INDEX deliveries_by_tenant ON webhook_deliveries(tenant_id, id);
 )sql"},
+    // 5: the version of what reconciliation reads, and the stamp of the last reconciliation
+    // that changed nothing (Tx::reconcile_inputs_version; issue 13). Counting accounts by status
+    // (every run's totals) read every account row: with the index it reads the index only.
+    {R"sql(
+ALTER TABLE tenants ADD COLUMN inputs_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN reconciled_stamp TEXT NOT NULL DEFAULT '';
+CREATE INDEX accounts_by_status ON accounts(tenant_id, status);
+)sql",
+     R"sql(
+ALTER TABLE tenants ADD COLUMN inputs_version BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN reconciled_stamp TEXT NOT NULL DEFAULT '';
+CREATE INDEX accounts_by_status ON accounts(tenant_id, status);
+)sql"},
 };
 
 }  // namespace

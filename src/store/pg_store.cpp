@@ -56,6 +56,10 @@ class PgTx final : public Tx {
   }
 
   void commit() override {
+    for (const auto& [tenant, count] : input_changes_)
+      c_->cached("UPDATE tenants SET inputs_version = inputs_version + ? WHERE id = ?")
+          .bind_all(count, tenant)
+          .run();
     c_->exec("COMMIT");
     done_ = true;
   }
@@ -150,6 +154,7 @@ class PgTx final : public Tx {
   void set_auto_add_limit(TenantId id, int limit) override {
     lock(id);
     c_->cached("UPDATE tenants SET auto_add_limit = ? WHERE id = ?").bind_all(limit, id).run();
+    inputs_changed(id);
   }
   void set_login_failures(TenantId id, int count, std::int64_t at) override {
     lock(id);
@@ -315,7 +320,9 @@ class PgTx final : public Tx {
   // caller) keeps every other writer of its accounts out until this transaction ends. Reading
   // max() per row instead costs a scan over the versions this transaction already wrote (a
   // 5,000-account import went from 44 s to under 3 s).
+  // Called for every account write, so it also counts a change of reconciliation's inputs.
   std::int64_t next_change(TenantId tenant) {
+    inputs_changed(tenant);
     auto it = next_change_.find(tenant);
     if (it == next_change_.end()) {
       auto& s =
@@ -486,6 +493,9 @@ class PgTx final : public Tx {
                   r.is_active, r.edit_sequence, r.time_modified, seen_in, r.company_name,
                   r.first_name, r.last_name, r.phone, r.alt_phone, r.email, r.addr1, r.postal_code);
     };
+    // Compared only until this transaction has counted a change: one more changes nothing.
+    if (!rows.empty() && (input_changes_.contains(tenant) || !same_entries(tenant, rows)))
+      inputs_changed(tenant);
     std::size_t done = 0;
     while (rows.size() - done >= kEntriesPerStatement) {
       // One statement may not touch a row twice: a chunk naming one ListID twice goes row by
@@ -512,7 +522,29 @@ class PgTx final : public Tx {
     c_->cached("DELETE FROM qb_entries WHERE tenant_id = ? AND list = ? AND seen_run <> ?")
         .bind_all(tenant, to_int(list), run)
         .run();
-    return c_->changes();
+    return counted(tenant, c_->changes());
+  }
+  // An incremental run re-reads each list's newest entries (FromModifiedDate is inclusive, and
+  // overlapped), a full refresh every entry: rows identical to what is stored are no change of
+  // reconciliation's inputs. Stops at the first difference (a first sync: at once).
+  bool same_entries(TenantId tenant, const std::vector<QbRow>& rows) {
+    auto& s = c_->cached(
+        "SELECT full_name, name, parent_list_id, is_active, edit_sequence, time_modified, "
+        "company_name, first_name, last_name, phone, alt_phone, email, addr1, postal_code "
+        "FROM qb_entries WHERE tenant_id = ? AND list = ? AND list_id = ?");
+    for (const auto& r : rows) {
+      s.reset();
+      s.bind_all(tenant, to_int(r.list), r.list_id);
+      const bool same = s.step() && s.text(0) == r.full_name && s.text(1) == r.name &&
+                        s.text(2) == r.parent_list_id && (s.integer(3) != 0) == r.is_active &&
+                        s.text(4) == r.edit_sequence && s.text(5) == r.time_modified &&
+                        s.text(6) == r.company_name && s.text(7) == r.first_name &&
+                        s.text(8) == r.last_name && s.text(9) == r.phone &&
+                        s.text(10) == r.alt_phone && s.text(11) == r.email &&
+                        s.text(12) == r.addr1 && s.text(13) == r.postal_code;
+      if (!same) return false;
+    }
+    return true;
   }
   std::vector<QbRow> entries(TenantId tenant) override {
     lock(tenant);
@@ -583,6 +615,7 @@ class PgTx final : public Tx {
         .bind_all(tenant, to_int(r.kind), r.account_id, r.name, static_cast<int>(state), r.run_id,
                   r.reason, r.created_at)
         .run();
+    inputs_changed(tenant);
     return true;
   }
   static OutboxRow read_outbox(pg::Query& s) {
@@ -620,7 +653,7 @@ class PgTx final : public Tx {
           "WHERE id = ? AND tenant_id = ?")
         .bind_all(static_cast<int>(state), run, list_id, error, id.value, tenant)
         .run();
-    return c_->changes() > 0;
+    return counted(tenant, c_->changes()) > 0;
   }
   std::optional<OutboxRow> outbox_row(TenantId tenant, OutboxId id) override {
     lock(tenant);
@@ -635,7 +668,7 @@ class PgTx final : public Tx {
     c_->cached("UPDATE outbox SET state = ? WHERE tenant_id = ? AND state = ?")
         .bind_all(static_cast<int>(AddState::InDoubt), tenant, static_cast<int>(AddState::Sent))
         .run();
-    return c_->changes();
+    return counted(tenant, c_->changes());
   }
   void cancel_queued_add(TenantId tenant, AccountKind kind,
                          const std::string& account_id) override {
@@ -646,6 +679,7 @@ class PgTx final : public Tx {
         .bind_all(static_cast<int>(AddState::Cancelled), tenant, to_int(kind), account_id,
                   static_cast<int>(AddState::Queued), static_cast<int>(AddState::Proposed))
         .run();
+    counted(tenant, c_->changes());
   }
   std::optional<AddState> last_add_state(TenantId tenant, AccountKind kind,
                                          const std::string& account_id) override {
@@ -850,6 +884,27 @@ class PgTx final : public Tx {
     return out;
   }
 
+  std::int64_t reconcile_inputs_version(TenantId tenant) override {
+    lock(tenant);
+    auto& s = c_->cached("SELECT inputs_version FROM tenants WHERE id = ?");
+    s.bind_all(tenant);
+    const std::int64_t committed = s.step() ? s.integer(0) : 0;
+    const auto mine = input_changes_.find(tenant);
+    return committed + (mine == input_changes_.end() ? 0 : mine->second);
+  }
+  std::string reconciled_stamp(TenantId tenant) override {
+    lock(tenant);
+    auto& s = c_->cached("SELECT reconciled_stamp FROM tenants WHERE id = ?");
+    s.bind_all(tenant);
+    return s.step() ? s.text(0) : std::string();
+  }
+  void set_reconciled_stamp(TenantId tenant, const std::string& stamp) override {
+    lock(tenant);
+    c_->cached("UPDATE tenants SET reconciled_stamp = ? WHERE id = ?")
+        .bind_all(stamp, tenant)
+        .run();
+  }
+
   std::vector<std::string> raw_tables() override {
     auto& s = c_->cached(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
@@ -916,12 +971,21 @@ class PgTx final : public Tx {
   }
 
  private:
+  void inputs_changed(TenantId tenant) { ++input_changes_[tenant]; }
+  std::int64_t counted(TenantId tenant, std::int64_t changes) {
+    if (changes > 0) inputs_changed(tenant);
+    return changes;
+  }
+
   PostgresStore& store_;
   std::unique_ptr<pg::Connection> c_;
   bool write_ = false;
   bool done_ = false;
   std::set<TenantId> locked_;
   std::map<TenantId, std::int64_t> next_change_;
+  // Changes of reconciliation's inputs per tenant in this transaction; commit() adds them to
+  // tenants.inputs_version.
+  std::map<TenantId, std::int64_t> input_changes_;
 };
 
 int read_version(pg::Connection& c) {
@@ -1125,6 +1189,33 @@ Store::PruneCounts PostgresStore::prune_log(std::int64_t before, int batch) {
   }
   give_back(std::move(conn), healthy);
   return counts;
+}
+
+std::vector<Store::TenantStatus> PostgresStore::tenant_status() {
+  auto conn = take();
+  conn->set_faults(nullptr);
+  try {
+    // One statement is one snapshot; a few grouped scans, never one query per tenant.
+    const auto r = conn->query(
+        "SELECT t.username, COALESCE(a.n, 0), COALESCE(o.n, 0), COALESCE(r.last, 0) FROM tenants "
+        "t LEFT JOIN (SELECT tenant_id, count(*) AS n FROM accounts WHERE status = 'review' "
+        "GROUP BY tenant_id) a ON a.tenant_id = t.id "
+        "LEFT JOIN (SELECT tenant_id, count(*) AS n FROM outbox WHERE state = ?1 "
+        "GROUP BY tenant_id) o ON o.tenant_id = t.id "
+        "LEFT JOIN (SELECT tenant_id, max(ended_at) AS last FROM runs WHERE outcome = 'ok' "
+        "GROUP BY tenant_id) r ON r.tenant_id = t.id "
+        "ORDER BY t.username",
+        {std::to_string(static_cast<int>(AddState::Proposed))});
+    std::vector<TenantStatus> out;
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back({r.text(i, 0), r.integer(i, 1), r.integer(i, 2), r.integer(i, 3)});
+    give_back(std::move(conn), true);
+    return out;
+  } catch (...) {
+    const bool healthy = !conn->broken();
+    give_back(std::move(conn), healthy);
+    throw;
+  }
 }
 
 void PostgresStore::set_fault_injector(std::shared_ptr<FaultInjector> faults) {

@@ -35,6 +35,7 @@ class PostgresStore final : public Store {
   std::string describe() const override { return shown_; }
   PruneCounts prune_log(std::int64_t before, int batch = 1000) override;
   void set_fault_injector(std::shared_ptr<FaultInjector> faults) override;
+  std::vector<TenantStatus> tenant_status() override;
 
   // Internal to pg_store.cpp: a connection goes back to the pool, or is dropped when broken.
   void give_back(std::unique_ptr<pg::Connection> conn, bool healthy);

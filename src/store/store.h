@@ -314,6 +314,15 @@ class Tx {
   // The tenant's newest deliveries first.
   virtual std::vector<Delivery> deliveries(TenantId tenant, int limit) = 0;
 
+  // What reconciliation reads, versioned (issue 13): a per-tenant count of the changes to its
+  // accounts, to QuickBooks entries whose content changed (or that were added or deleted), to
+  // its outbox and to its auto-add limit, as this transaction sees it (the committed count plus
+  // this transaction's own changes, which commit() adds to it).
+  virtual std::int64_t reconcile_inputs_version(TenantId tenant) = 0;
+  // Opaque text sync/ stores after a reconciliation that changed nothing; "" before any.
+  virtual std::string reconciled_stamp(TenantId tenant) = 0;
+  virtual void set_reconciled_stamp(TenantId tenant, const std::string& stamp) = 0;
+
   // Whole-installation copy (store/copy.cpp, `qblink copy`): qblink's tables by name, their
   // columns, and rows as text (NULL = nullopt), ids included.
   using RawRow = std::vector<std::optional<std::string>>;
@@ -374,6 +383,16 @@ class Store {
   // while no call is in flight; nullptr removes it.
   virtual void set_fault_injector(std::shared_ptr<FaultInjector> faults) = 0;
 
+  // --- Metrics (issue 12) ---
+  struct TenantStatus {
+    std::string username;
+    std::int64_t review = 0;             // accounts in review
+    std::int64_t awaiting_approval = 0;  // adds Proposed
+    std::int64_t last_success = 0;       // ended_at of the newest "ok" run; 0 = none
+  };
+  // Every tenant, by name, in one grouped statement on its own connection (GET /metrics).
+  virtual std::vector<TenantStatus> tenant_status() = 0;
+
  protected:
   Store() = default;
 };
@@ -428,6 +447,10 @@ class SqliteStore final : public Store {
 
  private:
   std::shared_ptr<FaultInjector> faults_;
+
+  // Metrics (issue 12, sqlite_metrics.cpp).
+ public:
+  std::vector<TenantStatus> tenant_status() override;
 };
 
 // A server holds one of these (shared) for as long as it serves `db_path`; restore takes it

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sync/report.h"
+
 namespace qblink::sync::detail {
 
 using nlohmann::json;
@@ -67,10 +69,13 @@ std::string encode(const SessionData& d) {
               {"iter", m.iterator_id},
               {"remaining", m.remaining},
               {"done", m.units_done},
+              {"whole", m.done_mask},
+              {"all", m.asked_all},
               {"error", m.error},
               {"major", m.qbxml_major},
               {"minor", m.qbxml_minor},
               {"full", d.full_mask},
+              {"at_once", d.lists_at_once},
               {"maxtm", d.list_max_tm},
               {"linked", d.linked},
               {"added", d.added},
@@ -81,7 +86,9 @@ std::string encode(const SessionData& d) {
               {"path", d.company_path},
               {"await", d.awaiting},
               {"proposed", d.proposed},
-              {"mark", d.change_mark}}
+              {"mark", d.change_mark},
+              {"client", d.client},
+              {"calls", d.calls}}
       .dump();
 }
 
@@ -95,10 +102,13 @@ SessionData decode(const std::string& text) {
   m.iterator_id = j.value("iter", "");
   m.remaining = j.value("remaining", -1);
   m.units_done = j.value("done", 0);
+  m.done_mask = j.value("whole", 0);
+  m.asked_all = j.value("all", false);
   m.error = j.value("error", "");
   m.qbxml_major = j.value("major", 0);
   m.qbxml_minor = j.value("minor", 0);
   d.full_mask = j.value("full", 0);
+  d.lists_at_once = j.value("at_once", false);
   d.list_max_tm = j.value("maxtm", "");
   d.linked = j.value("linked", 0);
   d.added = j.value("added", 0);
@@ -110,6 +120,8 @@ SessionData decode(const std::string& text) {
   d.awaiting = j.value("await", std::vector<std::string>{});
   d.proposed = j.value("proposed", 0);
   d.change_mark = j.value("mark", std::int64_t{0});
+  d.client = j.value("client", "");
+  d.calls = j.value("calls", 0);
   return d;
 }
 
@@ -134,11 +146,16 @@ std::optional<Call> open_call(store::Store& store, const std::string& ticket, st
     row->last_error = "The session expired after being idle; the next update starts a new one.";
     c.tx->save_session(*row);
     c.tx->abandon_runs(row->tenant_id, now);
+    const auto tenant = c.tx->tenant(row->tenant_id);
+    const auto review = c.tx->account_count(row->tenant_id, "review");
     c.tx->commit();
+    session_ended(tenant ? tenant->username : "?", *row, decode(row->state), "expired", review,
+                  row->last_seen_at);
     return std::nullopt;
   }
   c.row = *row;
   c.data = decode(row->state);
+  ++c.data.calls;
   c.tenant = *c.tx->tenant(row->tenant_id);
   return c;
 }
@@ -149,6 +166,7 @@ void save(Call& c) {
   c.row.last_error = c.data.machine.phase == session::Phase::Failed ? c.data.machine.error : "";
   c.tx->save_session(c.row);
   c.tx->commit();
+  adds_committed(c);
 }
 
 session::Facts facts_for(store::Tx& tx, store::TenantId tenant, const ServiceOptions& o) {

@@ -29,8 +29,9 @@ store::QbRow to_row(const qbxml::ListRecord& r);
 // Everything about one QBWC session that must survive between calls (stored as JSON).
 struct SessionData {
   session::State machine;
-  int full_mask = 0;        // bit per plan list: this session fetches it completely
-  std::string list_max_tm;  // newest TimeModified seen in the list being fetched
+  int full_mask = 0;           // bit per plan list: this session fetches it completely
+  bool lists_at_once = false;  // the first page of every list in one message set (plan_fetch)
+  std::string list_max_tm;     // newest TimeModified seen in the list being fetched
   int linked = 0, added = 0, errors = 0;
   std::int64_t records_fetched = 0;
   // The company this session talks to; recorded for the tenant when its first run succeeds.
@@ -42,6 +43,11 @@ struct SessionData {
   // The tenant's newest account change number when the run started: the run's webhook names the
   // accounts changed after it.
   std::int64_t change_mark = 0;
+  // For the session's log line (sync/report.h): the Web Connector's address, and the SOAP calls
+  // that moved this session (authenticate, sendRequestXML, receiveResponseXML, connectionError,
+  // closeConnection).
+  std::string client;
+  int calls = 0;
 };
 
 std::string encode(const SessionData& d);
@@ -56,6 +62,10 @@ struct Call {
   std::int64_t now = 0;
   // Newest TimeModified of the entries our adds created in this call, per list.
   std::map<reconcile::QbList, std::string> added_max_tm;
+  // Adds this call moved, counted in the metrics once the transaction commits (save()).
+  struct AddCounts {
+    int sent = 0, confirmed = 0, in_doubt = 0;
+  } adds;
 
   void event(std::string level, std::string kind, std::string message,
              std::string account_kind = {}, std::string account_id = {}) {

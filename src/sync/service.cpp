@@ -7,12 +7,15 @@
 #include <chrono>
 #include <cstdio>
 
+#include "obs/log.h"
+#include "obs/metrics.h"
 #include "qblink/version.h"
 #include "qbxml/qbxml.h"
 #include "reconcile/reconcile.h"
 #include "session/machine.h"
 #include "sync/auth.h"
 #include "sync/call.h"
+#include "sync/report.h"
 #include "sync/work.h"
 
 namespace qblink::sync {
@@ -267,6 +270,10 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
   tx->lock_tenant(tenant->id);
   if (tenant->failed_logins) tx->set_login_failures(tenant->id, 0, 0);
   const auto superseded = tx->supersede_sessions(tenant->id);
+  // The sessions this login replaces end here; their lines are logged once this commits.
+  std::vector<store::SessionRow> replaced;
+  for (const auto& old : superseded)
+    if (auto r = tx->session(old)) replaced.push_back(std::move(*r));
   // Runs whose session never closed (lost, expired, superseded) are over.
   const int abandoned = tx->abandon_runs(tenant->id, now);
   // Adds sent by a session that never heard back (lost, crashed, superseded) are in doubt.
@@ -275,22 +282,33 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
   const bool work = tx->account_count(tenant->id) > 0;
   tx->delete_sessions_before(now - 7 * 24 * 3600);
 
+  const auto review = replaced.empty() ? 0 : tx->account_count(tenant->id, "review");
+  const auto committed = [&] {
+    for (const auto& r : replaced)
+      session_ended(tenant->username, r, decode(r.state), "superseded", review, r.last_seen_at);
+    if (in_doubt) obs::metrics().adds_in_doubt.add(in_doubt);
+  };
+
   const std::string ticket = new_ticket();
   store::SessionRow row;
   row.ticket = ticket;
   row.tenant_id = tenant->id;
   row.created_at = row.last_seen_at = now;
+  SessionData started;
+  started.client = client;
+  started.calls = 1;
+  row.state = encode(started);
   if (!work) {
     row.status = SessionStatus::Closed;
     tx->create_session(row);
     tx->commit();
+    committed();
     spdlog::info("authenticate: '{}' has nothing to do", who);
     return {ticket, "none"};
   }
   row.run_id = tx->start_run(tenant->id, now);
-  SessionData data;
-  data.change_mark = tx->last_account_change(tenant->id);
-  row.state = encode(data);
+  started.change_mark = tx->last_account_change(tenant->id);
+  row.state = encode(started);
   tx->create_session(row);
   Call c;
   c.tx = std::move(tx);
@@ -309,6 +327,7 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
     c.event("warn", "in-doubt",
             fmt::format("{} add(s) sent earlier got no answer; re-querying them first", in_doubt));
   c.tx->commit();
+  committed();
   return {ticket, tenant->company_file};
 }
 
@@ -325,17 +344,12 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
         save(c);
         return "";
       }
-      // Decide per list, once per session, whether this fetch is complete or incremental.
-      for (int i = 0; i < kPlanSize; ++i) {
-        const auto mark = c.tx->list_mark(c.tenant.id, kPlan[i]);
-        if (mark.last_full_at == 0 || mark.max_time_modified.empty() ||
-            c.now - mark.last_full_at >= options_.full_refresh_seconds)
-          c.data.full_mask |= 1 << i;
-      }
+      plan_fetch(c, options_);
     }
     const qbxml::Version version{m.qbxml_major, m.qbxml_minor};
     for (;;) {
-      const auto facts = facts_for(*c.tx, c.tenant.id, options_);
+      auto facts = facts_for(*c.tx, c.tenant.id, options_);
+      facts.all_lists_at_once = c.data.lists_at_once;
       const auto action = session::next_request(m, facts);
       switch (action.kind) {
         case session::ActionKind::Reconcile:
@@ -348,6 +362,11 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
         }
         case session::ActionKind::QueryPage: {
           auto xml = build_page_query(c, options_, version, action);
+          save(c);
+          return xml;
+        }
+        case session::ActionKind::QueryAllLists: {
+          auto xml = build_all_lists_query(c, options_, version);
           save(c);
           return xml;
         }
@@ -367,6 +386,7 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
   } catch (const std::exception& e) {
     // A bug or a store failure: roll back this call, end the session with a readable reason.
     spdlog::error("sendRequestXML failed: {}", e.what());
+    count_if_database_error(e);
     call.reset();  // roll back and release the connection before recording the failure
     auto tx = store_.begin(true);
     if (auto row = locked_session(*tx, a.ticket)) {
@@ -408,8 +428,10 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
     if (!a.hresult.empty()) {
       session::on_quickbooks_error(m, a.hresult, a.message);
       // The whole message set was refused; anything it carried is in doubt, never assumed.
-      for (const auto& row : c.tx->outbox(c.tenant.id, AddState::Sent, 1 << 30))
+      for (const auto& row : c.tx->outbox(c.tenant.id, AddState::Sent, 1 << 30)) {
         c.tx->set_add_state(c.tenant.id, row.id, AddState::InDoubt, c.row.run_id, "", "");
+        ++c.adds.in_doubt;
+      }
       c.data.awaiting.clear();
       c.event("error", "quickbooks", m.error);
       end_run(c, "failed");
@@ -446,11 +468,17 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
       c.data.awaiting.erase(it);
       const auto [letter, number] = *id;
       if (letter == 'p') {
-        if (number != m.list_index || number >= kPlanSize) {
+        // The list in turn, or (the all-lists message set) a later one; never another list's
+        // answer under this requestID.
+        if (number < m.list_index || number >= kPlanSize || !item.is_list ||
+            from_qbxml(item.kind) != kPlan[number]) {
           ++ignored;
           continue;
         }
-        if (!apply_page(c, item, static_cast<int>(number))) break;
+        const int index = static_cast<int>(number);
+        if (!(index == m.list_index ? apply_page(c, item, index)
+                                    : apply_list_out_of_turn(c, item, index)))
+          break;
       } else if (letter == 'd') {
         answered_in_doubt = true;
         apply_in_doubt(c, item, store::OutboxId{number});
@@ -483,6 +511,7 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
     return pct;
   } catch (const std::exception& e) {
     spdlog::error("receiveResponseXML failed: {}", e.what());
+    count_if_database_error(e);
     call.reset();  // roll back and release the connection before recording the failure
     auto tx = store_.begin(true);
     if (auto row = locked_session(*tx, a.ticket)) {
@@ -509,7 +538,9 @@ std::string Service::connection_error_(const std::string& ticket, const std::str
   c.event("error", "connection", c.data.machine.error);
   end_run(c, "company not open");
   c.row.status = SessionStatus::Closed;
+  const auto review = c.tx->account_count(c.tenant.id, "review");
   save(c);
+  session_ended(c.tenant.username, c.row, c.data, "company not open", review, c.now);
   return "done";
 }
 
@@ -542,9 +573,12 @@ std::string Service::close_connection_(const std::string& ticket) {
   c.tx = std::move(tx);
   c.row = *row;
   c.data = decode(row->state);
+  ++c.data.calls;
   c.tenant = *c.tx->tenant(row->tenant_id);
   if (row->run_id == 0) {  // authenticate said "none"
+    const auto review = c.tx->account_count(c.tenant.id, "review");
     c.tx->commit();
+    session_ended(c.tenant.username, c.row, c.data, "nothing to do", review, c.now);
     return "Nothing to do.";
   }
   const auto totals = totals_of(*c.tx, c.tenant.id);
@@ -564,7 +598,9 @@ std::string Service::close_connection_(const std::string& ticket) {
   c.row.state = encode(c.data);
   c.row.last_seen_at = c.now;
   c.tx->save_session(c.row);
+  const auto run = c.tx->run(c.row.run_id);
   c.tx->commit();
+  session_ended(c.tenant.username, c.row, c.data, run ? run->outcome : "?", totals.review, c.now);
   return text;
 }
 
@@ -585,10 +621,26 @@ R answer_even_if(const char* method, R on_failure, F&& call) {
     return call();
   } catch (const std::exception& e) {
     spdlog::error("{} failed: {}", method, e.what());
+    count_if_database_error(e);
   } catch (...) {
     spdlog::error("{} failed", method);
   }
   return on_failure;
+}
+
+// A Web Connector method: answered whatever fails (answer_even_if), counted and timed per method
+// (qblink_soap_calls_total, qblink_soap_call_duration_seconds).
+template <typename R, typename F>
+R soap_answer(const char* method, R on_failure, F&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  R answer = answer_even_if(method, std::move(on_failure), std::forward<F>(call));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto& m = obs::metrics();
+  m.soap_calls.add(method);
+  m.soap_seconds.observe(method, seconds);
+  obs::event(spdlog::level::debug, "qbwc call", {{"method", method}, {"seconds", seconds}});
+  return answer;
 }
 
 }  // namespace
@@ -601,26 +653,28 @@ std::vector<std::string> Service::authenticate(const std::string& user, const st
                                                const std::string& client) {
   // "busy": the Web Connector tries again later, rather than telling the user the password is
   // wrong.
-  return answer_even_if("authenticate", std::vector<std::string>{"", "busy"},
-                        [&] { return authenticate_(user, password, client); });
+  auto answer = soap_answer("authenticate", std::vector<std::string>{"", "busy"},
+                            [&] { return authenticate_(user, password, client); });
+  if (answer.size() > 1 && answer[1] == "nvu") obs::metrics().failed_logins.add("qbwc");
+  return answer;
 }
 
 std::string Service::send_request_xml(const SendRequestArgs& a) {
-  return answer_even_if("sendRequestXML", std::string(), [&] { return send_request_xml_(a); });
+  return soap_answer("sendRequestXML", std::string(), [&] { return send_request_xml_(a); });
 }
 
 int Service::receive_response_xml(const ReceiveResponseArgs& a) {
-  return answer_even_if("receiveResponseXML", -1, [&] { return receive_response_xml_(a); });
+  return soap_answer("receiveResponseXML", -1, [&] { return receive_response_xml_(a); });
 }
 
 std::string Service::connection_error(const std::string& ticket, const std::string& hresult,
                                       const std::string& message) {
-  return answer_even_if("connectionError", std::string("done"),
-                        [&] { return connection_error_(ticket, hresult, message); });
+  return soap_answer("connectionError", std::string("done"),
+                     [&] { return connection_error_(ticket, hresult, message); });
 }
 
 std::string Service::get_last_error(const std::string& ticket) {
-  return answer_even_if(
+  return soap_answer(
       "getLastError",
       std::string("qblink could not read this session from its database; the next update "
                   "starts again (details in the server log)"),
@@ -628,7 +682,7 @@ std::string Service::get_last_error(const std::string& ticket) {
 }
 
 std::string Service::close_connection(const std::string& ticket) {
-  return answer_even_if(
+  return soap_answer(
       "closeConnection",
       std::string("qblink could not record the end of this session (details in the server log)"),
       [&] { return close_connection_(ticket); });

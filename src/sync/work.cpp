@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qblink/version.h"
+
 namespace qblink::sync::detail {
 namespace {
 
@@ -126,7 +128,45 @@ std::string approval_reason(store::Tx& tx, const store::Tenant& t, std::size_t f
 
 }  // namespace
 
+void plan_fetch(Call& c, const ServiceOptions& o) {
+  bool all_read_before = true;
+  for (int i = 0; i < kPlanSize; ++i) {
+    const auto mark = c.tx->list_mark(c.tenant.id, kPlan[i]);
+    if (mark.last_full_at == 0 || mark.max_time_modified.empty() ||
+        c.now - mark.last_full_at >= o.full_refresh_seconds)
+      c.data.full_mask |= 1 << i;
+    all_read_before = all_read_before && mark.last_full_at != 0;
+  }
+  // Once every list has been read whole, a run usually brings a few changes (or, for a list
+  // refreshed whole, a short list): every list's first page goes in one message set, one
+  // exchange with QuickBooks instead of four. A first sync reads list by list, in pages.
+  c.data.lists_at_once = all_read_before;
+}
+
+namespace {
+
+// What a reconciliation ran on: this build of the rules and the version of its inputs.
+std::string reconcile_stamp(Call& c) {
+  return fmt::format("{} {}", kVersion, c.tx->reconcile_inputs_version(c.tenant.id));
+}
+
+}  // namespace
+
 void apply_reconcile(Call& c) {
+  // Reconciliation reads only the tenant's accounts, QuickBooks entries, outbox and auto-add
+  // limit, and writes only what its decisions change. When none of those changed since a
+  // reconciliation that changed nothing, running it again would change nothing either; loading
+  // and indexing every account and entry was most of a no-change run (issue 13).
+  const std::string stamp = reconcile_stamp(c);
+  if (c.tx->reconciled_stamp(c.tenant.id) == stamp) {
+    c.event("info", "reconcile", "nothing changed since the last reconciliation");
+    return;
+  }
+  reconcile_all(c);
+  if (reconcile_stamp(c) == stamp) c.tx->set_reconciled_stamp(c.tenant.id, stamp);
+}
+
+void reconcile_all(Call& c) {
   std::vector<reconcile::QbEntry> entries;
   for (auto& r : c.tx->entries(c.tenant.id)) entries.push_back(to_entry(std::move(r)));
   const reconcile::Snapshot snapshot(std::move(entries));
@@ -142,10 +182,11 @@ void apply_reconcile(Call& c) {
     // Which New decisions would start an add now: not already in the outbox, not refused by
     // the admin. A refused add stays in review until the admin links or declares it new.
     std::vector<char> fresh(decisions.size(), 0), refused(decisions.size(), 0);
+    std::vector<std::optional<AddState>> last_state(decisions.size());  // read once per account
     std::size_t fresh_count = 0;
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       if (decisions[i].outcome != reconcile::Outcome::New) continue;
-      const auto last = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
+      const auto last = last_state[i] = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
       if (last && *last == AddState::Rejected && !rows[i].declared_new) {
         refused[i] = 1;
       } else if (!last || !add_is_pending(*last)) {
@@ -158,8 +199,8 @@ void apply_reconcile(Call& c) {
 
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
-      auto row = rows[i];
-      const auto before = row;
+      const auto& before = rows[i];
+      auto row = before;
       row.reason = std::string(reconcile::to_string(d.reason));
       row.detail = d.detail;
       row.candidates = "[]";
@@ -201,7 +242,7 @@ void apply_reconcile(Call& c) {
           }
           row.status = "new";
           row.qb_full_name = d.full_name;
-          const auto last = c.tx->last_add_state(c.tenant.id, kind, row.account_id);
+          const auto& last = last_state[i];
           if (!fresh[i]) {
             // Already in the outbox: keep what the account said about it (e.g. awaiting approval).
             if (last && *last == AddState::Proposed) {
@@ -265,27 +306,51 @@ std::string build_in_doubt_query(Call& c, const ServiceOptions& o, qbxml::Versio
   return b.finish();
 }
 
-std::string build_page_query(Call& c, const ServiceOptions& o, qbxml::Version version,
-                             const session::Action& action) {
-  const QbList list = kPlan[action.list_index];
+namespace {
+
+// The query for one page of plan list `index`: Start (empty iterator_id) or Continue.
+qbxml::ListQuery page_query(Call& c, const ServiceOptions& o, qbxml::Version version, int index,
+                            const std::string& iterator_id) {
+  const QbList list = kPlan[index];
   qbxml::ListQuery q;
   q.kind = to_qbxml(list);
-  q.request_id = fmt::format("p{}", action.list_index);
-  c.data.awaiting = {q.request_id};
+  q.request_id = fmt::format("p{}", index);
   // Only customers and vendors can be paged: EmployeeQuery and OtherNameQuery have no
   // iterator in qbXML, and those lists are small enough to come in one answer.
   if (qbxml::can_page(q.kind, version)) {
-    q.iterator = action.iterator_id.empty() ? qbxml::Iterator::Start : qbxml::Iterator::Continue;
-    q.iterator_id = action.iterator_id;
+    q.iterator = iterator_id.empty() ? qbxml::Iterator::Start : qbxml::Iterator::Continue;
+    q.iterator_id = iterator_id;
     q.max_returned = o.page_size;
   }
-  if (!(c.data.full_mask & (1 << action.list_index))) {
+  if (!(c.data.full_mask & (1 << index))) {
     const auto mark = c.tx->list_mark(c.tenant.id, list);
     q.from_modified_date =
         qbxml::datetime_minus_seconds(mark.max_time_modified, o.modified_overlap_seconds);
   }
+  return q;
+}
+
+}  // namespace
+
+std::string build_page_query(Call& c, const ServiceOptions& o, qbxml::Version version,
+                             const session::Action& action) {
+  const auto q = page_query(c, o, version, action.list_index, action.iterator_id);
+  c.data.awaiting = {q.request_id};
   qbxml::MessageSetBuilder b(version, qbxml::OnError::StopOnError);
   b.add(q);
+  return b.finish();
+}
+
+std::string build_all_lists_query(Call& c, const ServiceOptions& o, qbxml::Version version) {
+  // stopOnError: QuickBooks answers the queries before a refused one and none after it; the
+  // refusal fails the session (apply_page), as a refused single query does.
+  qbxml::MessageSetBuilder b(version, qbxml::OnError::StopOnError);
+  c.data.awaiting.clear();
+  for (int i = 0; i < kPlanSize; ++i) {
+    const auto q = page_query(c, o, version, i, {});
+    c.data.awaiting.push_back(q.request_id);
+    b.add(q);
+  }
   return b.finish();
 }
 
@@ -323,14 +388,19 @@ std::string build_add_batch(Call& c, const ServiceOptions& o, qbxml::Version ver
               std::string(reconcile::to_string(row.kind)), row.account_id);
     // Recorded as sent in this transaction, which commits before the XML leaves.
     c.tx->set_add_state(c.tenant.id, row.id, AddState::Sent, c.row.run_id, "", "");
+    ++c.adds.sent;
   }
   c.event("info", "adds-sent", fmt::format("sent a batch of {} add(s)", batch.size()));
   return b.finish();
 }
 
-bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
+namespace {
+
+// Stores one page of `item` (the answer for plan list `index`), moving `max_tm` to its newest
+// TimeModified; false (and the session failed) when QuickBooks refused the query.
+bool store_page(Call& c, const qbxml::ResponseItem& item, int index, std::string& max_tm) {
   auto& m = c.data.machine;
-  const QbList list = from_qbxml(item.kind);
+  const QbList list = kPlan[index];
   if (item.status.severity == "Error") {
     session::fail(
         m, fmt::format("QuickBooks refused the {} query: {} ({})", reconcile::to_string(list),
@@ -347,7 +417,7 @@ bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
       continue;
     }
     rows.push_back(to_row(r));
-    if (r.time_modified > c.data.list_max_tm) c.data.list_max_tm = r.time_modified;
+    if (r.time_modified > max_tm) max_tm = r.time_modified;
   }
   if (no_list_id)
     c.event("warn", "quickbooks",
@@ -355,22 +425,57 @@ bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
                         reconcile::to_string(list)));
   c.data.records_fetched += static_cast<std::int64_t>(rows.size());
   c.tx->upsert_entries(c.tenant.id, rows, c.row.run_id);
+  return true;
+}
+
+// Plan list `index` is complete: a full fetch drops what QuickBooks no longer has, and the
+// incremental mark moves to the newest TimeModified seen.
+void finish_list(Call& c, int index, const std::string& max_tm) {
+  const QbList list = kPlan[index];
+  const bool full = c.data.full_mask & (1 << index);
+  auto mark = c.tx->list_mark(c.tenant.id, list);
+  if (full) {
+    const int gone = c.tx->delete_unseen(c.tenant.id, list, c.row.run_id);
+    if (gone)
+      c.event("info", "snapshot",
+              fmt::format("{} {} entr{} no longer in QuickBooks", gone, reconcile::to_string(list),
+                          gone == 1 ? "y is" : "ies are"));
+    mark.last_full_at = c.now;
+  }
+  if (max_tm > mark.max_time_modified) mark.max_time_modified = max_tm;
+  c.tx->set_list_mark(c.tenant.id, list, mark);
+}
+
+bool answered_whole(const qbxml::ResponseItem& item) {
+  return item.iterator_remaining <= 0 || item.iterator_id.empty();
+}
+
+}  // namespace
+
+bool apply_page(Call& c, const qbxml::ResponseItem& item, int index) {
+  auto& m = c.data.machine;
+  if (!store_page(c, item, index, c.data.list_max_tm)) return false;
   session::on_page(m, item.iterator_remaining, item.iterator_id);
   if (m.list_index != index) {  // that list is complete
-    const bool full = c.data.full_mask & (1 << index);
-    auto mark = c.tx->list_mark(c.tenant.id, list);
-    if (full) {
-      const int gone = c.tx->delete_unseen(c.tenant.id, list, c.row.run_id);
-      if (gone)
-        c.event("info", "snapshot",
-                fmt::format("{} {} entr{} no longer in QuickBooks", gone,
-                            reconcile::to_string(list), gone == 1 ? "y is" : "ies are"));
-      mark.last_full_at = c.now;
-    }
-    if (c.data.list_max_tm > mark.max_time_modified) mark.max_time_modified = c.data.list_max_tm;
-    c.tx->set_list_mark(c.tenant.id, list, mark);
+    finish_list(c, index, c.data.list_max_tm);
     c.data.list_max_tm.clear();
   }
+  return true;
+}
+
+bool apply_list_out_of_turn(Call& c, const qbxml::ResponseItem& item, int index) {
+  if (item.status.severity != "Error" && !answered_whole(item)) {
+    // More than a page of changes: its first page is left for the list's own turn, with an
+    // iterator of its own (one iterator is followed at a time).
+    c.event("info", "snapshot",
+            fmt::format("more than {} changed {} entries: fetched page by page",
+                        item.records.size(), reconcile::to_string(kPlan[index])));
+    return true;
+  }
+  std::string max_tm;
+  if (!store_page(c, item, index, max_tm)) return false;
+  session::on_list_answered_whole(c.data.machine, index);
+  finish_list(c, index, max_tm);
   return true;
 }
 
@@ -385,6 +490,7 @@ void apply_in_doubt(Call& c, const qbxml::ResponseItem& item, store::OutboxId ou
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
     c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    ++c.adds.confirmed;
     link_account_to(c, row->kind, row->account_id, rec,
                     row->state == AddState::Collided ? "exact name (after 3100)"
                                                      : "found after a lost response");
@@ -421,6 +527,7 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_
   if (item.status.code == 0 && !item.records.empty() && item.records.front().list_id.empty()) {
     c.tx->set_add_state(c.tenant.id, row->id, AddState::InDoubt, c.row.run_id, "",
                         "QuickBooks answered without a ListID");
+    ++c.adds.in_doubt;
     return;
   }
   const std::string kt(reconcile::to_string(row->kind));
@@ -428,6 +535,7 @@ void apply_add(Call& c, const qbxml::ResponseItem& item, store::OutboxId outbox_
     const auto& rec = item.records.front();
     c.tx->upsert_entries(c.tenant.id, {to_row(rec)}, c.row.run_id);
     c.tx->set_add_state(c.tenant.id, row->id, AddState::Confirmed, c.row.run_id, rec.list_id, "");
+    ++c.adds.confirmed;
     link_account_to(c, row->kind, row->account_id, rec, "added");
     // Our own adds move the incremental mark (see flush_added_marks), so the next run does not
     // fetch them back.

@@ -79,6 +79,71 @@ TEST(SessionMachine, PercentIsHonestAndOnlyHundredWhenNothingIsLeft) {
   EXPECT_EQ(percent(s, facts()), 100);
 }
 
+Facts incremental(int lists = 4) {
+  Facts f = facts();
+  f.lists_to_fetch = lists;
+  f.all_lists_at_once = true;
+  return f;
+}
+
+TEST(SessionMachine, AnIncrementalRunAsksForEveryListInOneMessageSetThenReconciles) {
+  State s;
+  const auto f = incremental();
+  EXPECT_EQ(next_request(s, f).kind, ActionKind::QueryAllLists);
+  EXPECT_EQ(percent(s, f), 1) << "one exchange left, none done";
+  // Each answer is for the list in turn once the one before it is complete.
+  for (int i = 0; i < 4; ++i) on_page(s, 0, "");
+  EXPECT_EQ(next_request(s, f).kind, ActionKind::Reconcile) << "no list is asked for twice";
+  EXPECT_EQ(next_request(s, f).kind, ActionKind::Finish);
+}
+
+TEST(SessionMachine, TheAllListsMessageSetIsSentOncePerSession) {
+  State s;
+  const auto f = incremental();
+  EXPECT_EQ(next_request(s, f).kind, ActionKind::QueryAllLists);
+  // Its answer was lost or ignored: the lists are then fetched one by one, never re-asked at once.
+  const auto a = next_request(s, f);
+  EXPECT_EQ(a.kind, ActionKind::QueryPage);
+  EXPECT_EQ(a.list_index, 0);
+}
+
+TEST(SessionMachine, ALongListInTheAllListsAnswerIsPagedOnItsOwnAndTheOthersAreNotAskedAgain) {
+  State s;
+  const auto f = incremental();
+  ASSERT_EQ(next_request(s, f).kind, ActionKind::QueryAllLists);
+  on_page(s, 0, "");             // list 0 complete
+  on_page(s, 700, "{iter-1}");   // list 1 has more pages: it is now the list in turn
+  on_list_answered_whole(s, 3);  // list 2 also had more pages: not answered whole
+  auto a = next_request(s, f);
+  EXPECT_EQ(a.kind, ActionKind::QueryPage);
+  EXPECT_EQ(a.list_index, 1);
+  EXPECT_EQ(a.iterator_id, "{iter-1}");
+  on_page(s, 0, "{iter-1}");
+  a = next_request(s, f);
+  EXPECT_EQ(a.kind, ActionKind::QueryPage);
+  EXPECT_EQ(a.list_index, 2) << "fetched again on its own, from the start";
+  EXPECT_TRUE(a.iterator_id.empty());
+  on_page(s, 0, "");
+  EXPECT_EQ(next_request(s, f).kind, ActionKind::Reconcile) << "list 3 was answered whole";
+}
+
+TEST(SessionMachine, AFullRunStillPagesListByList) {
+  State s;
+  Facts f = incremental();
+  f.all_lists_at_once = false;
+  const auto a = next_request(s, f);
+  EXPECT_EQ(a.kind, ActionKind::QueryPage);
+  EXPECT_EQ(a.list_index, 0);
+}
+
+TEST(SessionMachine, AnAnswerForTheListInTurnIsNotTakenAsAnsweredWhole) {
+  State s;
+  const auto f = incremental(2);
+  next_request(s, f);
+  on_list_answered_whole(s, 0);  // list 0 is in turn: only on_page may complete it
+  EXPECT_EQ(next_request(s, f).list_index, 0);
+}
+
 TEST(SessionMachine, QuickBooksErrorFailsTheSessionWithAReadableText) {
   State s;
   next_request(s, facts());

@@ -201,6 +201,52 @@ TEST_F(AdapterTest, ServerVersionAnswersOurVersion) {
   EXPECT_NE(test::element_text(r.body, "serverVersionResult").find("qblink"), std::string::npos);
 }
 
+// serverVersion and clientVersion in QBWC's shape are answered without gSOAP (issue 13); an
+// attribute gSOAP ignores on the method element sends the same call through gSOAP. Both answers
+// must be the same bytes.
+TEST_F(AdapterTest, VersionCallsAnswerTheSameBytesWithAndWithoutGsoap) {
+  const auto call = [](const std::string& extra) {
+    const std::string open = " xmlns=\"http://developer.intuit.com/\"" + extra;
+    const auto client = [&](const std::string& param) {
+      return "<clientVersion" + open + ">" + param + "</clientVersion>";
+    };
+    return std::vector<std::string>{
+        "<serverVersion" + open + "/>", "<serverVersion" + open + " />",
+        client("<strVersion>2.1.0.30</strVersion>"), client("<strVersion>2.0.1.4</strVersion>"),
+        client("<strVersion>1.5</strVersion>"), client("<strVersion>x</strVersion>"),
+        client("<strVersion />"), "<clientVersion" + open + "/>",
+        "<q:clientVersion xmlns:q=\"http://developer.intuit.com/\"" + extra +
+            "><q:strVersion>1.0</q:strVersion></q:clientVersion>",
+        // Not QBWC's shape: both take gSOAP's path, and still agree.
+        client("<strVersion>1.0 &amp; &lt;b&gt;</strVersion>"),
+        client("<strVersion> 2.1 </strVersion>")};
+  };
+  const auto fast = call("");
+  const auto slow = call(" unknown=\"ignored by gSOAP\"");
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    const auto a = handle(service, envelope(fast[i]));
+    const auto b = handle(service, envelope(slow[i]));
+    EXPECT_EQ(a.http_status, 200u) << fast[i];
+    EXPECT_EQ(a.http_status, b.http_status) << fast[i];
+    EXPECT_EQ(a.content_type, b.content_type) << fast[i];
+    EXPECT_EQ(a.body, b.body) << fast[i];
+    expect_valid_answer(a, fast[i]);
+  }
+}
+
+TEST_F(AdapterTest, AVersionCallInAnotherNamespaceOrWithExtraContentIsNotAnsweredAsOne) {
+  const std::string ns = " xmlns=\"http://developer.intuit.com/\"";
+  EXPECT_EQ(handle(service, envelope("<clientVersion xmlns=\"urn:x\"><strVersion>2.1</strVersion>"
+                                     "</clientVersion>"))
+                .http_status,
+            500u);
+  EXPECT_EQ(handle(service, "<?xml version=\"1.0\"?><Envelope><Body><serverVersion" + ns +
+                                "/></Body></Envelope>")
+                .http_status,
+            500u)
+      << "an Envelope outside the SOAP namespace is no SOAP call";
+}
+
 // One element with `n` attributes: gSOAP's attribute handling is quadratic, so before the
 // pre-pass 10,000 of them kept a worker busy for seconds (100,000: about four minutes).
 std::string many_attributes(std::size_t n) {

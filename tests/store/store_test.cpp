@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "store/database.h"
@@ -51,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values(Engine::Sqlite, E
 
 TEST_P(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
   EXPECT_EQ(store->schema_version(), latest_schema_version());
-  EXPECT_GE(latest_schema_version(), 4);
+  EXPECT_GE(latest_schema_version(), 5);
   EXPECT_EQ(store->check(), std::nullopt);
   add_tenant("alice");
   auto again = open(path);
@@ -177,6 +178,78 @@ TEST_P(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   const auto rows = tx->entries(t);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].full_name, "Acme Ltd");
+}
+
+// Issue 13: what reconciliation reads is versioned, so a run with nothing new can skip it.
+TEST_P(StoreTest, TheReconcileInputsVersionCountsCommittedChangesOfWhatReconcileReads) {
+  const auto t = add_tenant("a");
+  const auto other = add_tenant("b");
+  const auto version = [&](TenantId id) {
+    return store->begin(false)->reconcile_inputs_version(id);
+  };
+  const QbRow acme{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true};
+  {
+    auto tx = store->begin(true);
+    AccountRow a;
+    a.account_id = "C1";
+    a.name = "Acme";
+    tx->upsert_account(t, a);
+    tx->upsert_entries(t, {acme}, 1);
+    EXPECT_EQ(tx->reconcile_inputs_version(t), 2) << "this transaction's own changes count";
+    tx->commit();
+  }
+  EXPECT_EQ(version(t), 2);
+  EXPECT_EQ(version(other), 0) << "per tenant";
+  {
+    auto tx = store->begin(true);
+    tx->upsert_entries(t, {acme}, 2);  // re-read unchanged (an incremental run's newest entry)
+    tx->set_reconciled_stamp(t, "stamp");
+    tx->list_mark(t, QbList::Customer);
+    tx->commit();
+  }
+  EXPECT_EQ(version(t), 2) << "an identical entry and the stamp are no change";
+  EXPECT_EQ(store->begin(false)->reconciled_stamp(t), "stamp");
+  {
+    auto tx = store->begin(true);
+    auto renamed = acme;
+    renamed.edit_sequence = "2";
+    tx->upsert_entries(t, {renamed}, 3);
+    // rolled back: counts nothing
+  }
+  EXPECT_EQ(version(t), 2);
+  for (const auto& change : std::vector<std::function<void(Tx&)>>{
+           [&](Tx& tx) {
+             auto renamed = acme;
+             renamed.full_name = renamed.name = "Acme Ltd";
+             tx.upsert_entries(t, {renamed}, 3);
+           },
+           [&](Tx& tx) { EXPECT_EQ(tx.delete_unseen(t, QbList::Customer, 99), 1); },
+           [&](Tx& tx) {
+             OutboxRow r;
+             r.kind = AccountKind::Customer;
+             r.account_id = "C1";
+             r.name = "Acme";
+             EXPECT_TRUE(tx.enqueue_add(t, r));
+           },
+           [&](Tx& tx) { tx.cancel_queued_add(t, AccountKind::Customer, "C1"); },
+           [&](Tx& tx) { tx.set_auto_add_limit(t, 7); },
+           [&](Tx& tx) {
+             tx.link_account(t, AccountKind::Customer, "C1", "L9", "Acme", "exact", "");
+           }}) {
+    const auto before = version(t);
+    auto tx = store->begin(true);
+    change(*tx);
+    tx->commit();
+    EXPECT_GT(version(t), before);
+  }
+  {
+    const auto before = version(t);
+    auto tx = store->begin(true);
+    tx->cancel_queued_add(t, AccountKind::Customer, "C1");  // nothing left to cancel
+    EXPECT_EQ(tx->mark_sent_in_doubt(t), 0);
+    tx->commit();
+    EXPECT_EQ(version(t), before) << "statements that change no row are no change";
+  }
 }
 
 // Pages of hundreds of entries (written in multi-row statements on PostgreSQL), a repeated

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -52,16 +53,35 @@ const TestCert& test_cert() {
   // openssl is part of every Debian machine with libssl; one key per test process.
   static const TestCert cert = [] {
     static TempDir dir;
-    TestCert c{(dir / "cert.pem").string(), (dir / "key.pem").string()};
-    const std::string cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-        c.key_file + "' -out '" + c.cert_file + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0)
-      throw std::runtime_error("openssl could not make a test certificate");
-    return c;
+    return make_test_cert(dir.path(), "localhost");
   }();
   return cert;
+}
+
+TestCert make_test_cert(const std::filesystem::path& dir, const std::string& common_name) {
+  TestCert c{(dir / (common_name + ".cert.pem")).string(),
+             (dir / (common_name + ".key.pem")).string()};
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=" + common_name +
+      "' -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" + c.key_file + "' -out '" +
+      c.cert_file + "' >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    throw std::runtime_error("openssl could not make a test certificate");
+  return c;
+}
+
+std::string peer_certificate_subject(unsigned short port) {
+  const std::string cmd = "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                          " -servername localhost </dev/null 2>/dev/null | openssl x509 -noout "
+                          "-subject 2>/dev/null";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return out;
+  char buf[512];
+  while (auto n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
 }
 
 }  // namespace qblink::test

@@ -33,5 +33,11 @@ struct TestCert {
   std::string key_file;
 };
 const TestCert& test_cert();
+// A new self-signed pair for CN=common_name (SAN localhost, 127.0.0.1) as
+// dir/NAME.cert.pem and dir/NAME.key.pem.
+TestCert make_test_cert(const std::filesystem::path& dir, const std::string& common_name);
+// The subject of the certificate a TLS server on 127.0.0.1:port presents to a new connection
+// ("subject=CN = ..."), read with the openssl command; "" when the handshake fails.
+std::string peer_certificate_subject(unsigned short port);
 
 }  // namespace qblink::test
