@@ -313,8 +313,8 @@ class SqliteTx final : public Tx {
   // write lock (BEGIN IMMEDIATE), so no one else moves the maximum meanwhile, and a 20k first
   // sync saves 20,000 lookups (issue 13).
   // Called for every account write, so it also counts a change of reconciliation's inputs.
-  std::int64_t next_change(TenantId tenant) {
-    inputs_changed(tenant);
+  // The tenant's newest change number as this transaction sees it (read once, then counted).
+  std::int64_t& current_change(TenantId tenant) {
     auto [it, fresh] = last_change_.try_emplace(tenant, 0);
     if (fresh) {
       auto& s =
@@ -323,7 +323,12 @@ class SqliteTx final : public Tx {
       s.step();
       it->second = s.integer(0);
     }
-    return ++it->second;
+    return it->second;
+  }
+  // A change number for an account being written: an input of reconciliation changed.
+  std::int64_t next_change(TenantId tenant) {
+    inputs_changed(tenant);
+    return ++current_change(tenant);
   }
   UpsertResult upsert_account(TenantId tenant, const AccountRow& a) override {
     auto before = account(tenant, a.kind, a.account_id);
@@ -720,7 +725,8 @@ class SqliteTx final : public Tx {
     while (s.step()) out.push_back(read_account(s));
     return out;
   }
-  std::int64_t last_account_change(TenantId tenant) override { return next_change(tenant) - 1; }
+  // Only reads: counting it as a change would make every run look like new input (issue 13).
+  std::int64_t last_account_change(TenantId tenant) override { return current_change(tenant); }
 
   std::optional<Webhook> webhook(TenantId tenant) override {
     auto& s =
