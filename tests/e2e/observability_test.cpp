@@ -17,7 +17,6 @@
 #include "http/client.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
-#include "store/database.h"
 
 namespace qblink::test {
 namespace {
@@ -141,10 +140,10 @@ class Observability : public ::testing::TestWithParam<obs::LogFormat> {
   }
 
   std::vector<std::string> tickets() {
-    store::Database db(h.db_path);
-    auto s = db.prepare("SELECT ticket FROM sessions");
+    // Through the store's raw reads, so that it works on either engine (QBLINK_TEST_STORE).
     std::vector<std::string> out;
-    while (s.step()) out.push_back(s.text(0));
+    h.store->begin(false)->raw_rows("sessions", {"ticket"},
+                                    [&](const store::Tx::RawRow& row) { out.push_back(*row[0]); });
     return out;
   }
 
