@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   const std::string db = (dir / "q.db").string();
   std::string token;
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     auto tx = store.begin(true);
     store::Tenant t;
     t.username = "acme";

@@ -316,8 +316,8 @@ int main(int argc, char** argv) {
 
   std::string owner;
   {
-    store::Store store(a.db);
-    auto tx = store.begin(true);
+    auto store = store::open(a.db);
+    auto tx = store->begin(true);
     const auto hash = sync::hash_password(kPassword);
     if (a.mode == "first-sync") {
       bench::seed_load_tenant(*tx, "load", hash, a.existing, a.fresh, false);

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   sim::Company company = bench::load_company(qb_customers);
   std::string owner;
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     auto tx = store.begin(true);
     // The first sync adds the 5,000 new accounts in the same session: no approval step.
     bench::seed_load_tenant(*tx, "load", sync::hash_password("secret-pw"), existing, fresh,

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache openssl ca-certificates
   gsoap libgsoap-dev          # WSDL -> C++ types and serializers, and the runtime
   libboost-dev                # Asio and Beast (header-only; never libboost-all-dev)
-  libssl-dev libpugixml-dev libsqlite3-dev libsodium-dev libxml2-dev
+  libssl-dev libpugixml-dev libsqlite3-dev libpq-dev libsodium-dev libxml2-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   help2man                    # man pages from --help at build time (optional)
 )
@@ -16,6 +16,7 @@ if [[ "${1:-}" == "--with-tests" ]]; then
     clang-format clang clang-tidy   # CI's format check, libFuzzer targets (fuzz/), clang-tidy
     debootstrap curl                # deploy/package-test.sh: a clean Debian root, health probe
     chromium chromium-driver python3-selenium   # tests/console: the browser console in headless chromium
+    postgresql-15               # deploy/pg-test-cluster.sh: a throwaway PostgreSQL for the PG store tests
   )
 fi
 

@@ -5,6 +5,8 @@
 #   deploy/test.sh --sanitize   an ASan+UBSan build in build-asan/ (what CI also runs)
 #   deploy/test.sh --tsan       a ThreadSanitizer build in build-tsan/: the server and the test
 #                               programs that run threads against it (e2e, http, store)
+# Every flavour starts a throwaway PostgreSQL (deploy/pg-test-cluster.sh) for the tests that run
+# on both stores, unless QBLINK_TEST_PG already names one.
 # Further arguments go to cmake's configure step (CI passes -DQBLINK_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,15 @@ case "${1:-}" in
 esac
 
 deploy/setup.sh --with-tests
+# A throwaway PostgreSQL 15 (Unix socket only) for the PostgreSQL store tests and the pg.* run
+# of the end-to-end suite, stopped and removed at exit; unless QBLINK_TEST_PG names a server.
+if [[ -z "${QBLINK_TEST_PG:-}" ]]; then
+  pgdir=$(mktemp -d /tmp/qblink-pg.XXXXXX)
+  trap 'deploy/pg-test-cluster.sh stop "$pgdir" || true; rm -rf "$pgdir"' EXIT
+  QBLINK_TEST_PG=$(deploy/pg-test-cluster.sh start "$pgdir")
+  export QBLINK_TEST_PG
+fi
+echo "test.sh: PostgreSQL tests on $QBLINK_TEST_PG"
 reference="${QBLINK_REFERENCE_DIR:-$(pwd)/../shared/reference}"
 cmake -S . -B "$build" -G Ninja "${flags[@]}" -DQBLINK_REFERENCE_DIR="$reference" "$@"
 cmake --build "$build" -j"$(nproc)" "${targets[@]}"

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("qblink-match-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir);
-  store::Store store((dir / "q.db").string());
+  store::SqliteStore store((dir / "q.db").string());
   std::string owner;
   std::vector<const Row*> of;
   {

@@ -7,7 +7,6 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "store/database.h"  // store::Error
 #include "store/store.h"
 
 namespace qblink::cli {
@@ -15,6 +14,7 @@ namespace {
 
 // Maintenance never creates a database: it names the one it looked for.
 void require_database(const std::string& path) {
+  if (store::is_postgres_uri(path)) return;  // the server says whether it exists
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw Error("no database at " + path + " (--db PATH or QBLINK_DB selects it)");
@@ -36,9 +36,13 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   backup->add_option("PATH", *dest, "The backup file to write (one file, mode 0600)")->required();
   backup->add_flag("--force", *force, "Overwrite PATH if it exists");
   backup->callback([&ctx, dest, force] {
+    if (store::is_postgres_uri(ctx.db_path))
+      throw Error(
+          "qblink backup copies a SQLite file; on PostgreSQL use pg_dump (e.g. pg_dump -Fc -f "
+          "qblink.dump DBNAME) and pg_restore");
     require_database(ctx.db_path);
     try {
-      store::Store store(ctx.db_path);
+      store::SqliteStore store(ctx.db_path);
       const auto pages = store.backup_to(*dest, *force);
       std::cout << "backed up " << ctx.db_path << " to " << *dest << " (" << pages << " pages)\n";
     } catch (const store::Error& e) {
@@ -51,6 +55,8 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
       "restore", "Replace the database with the backup at PATH (refused while a server runs)");
   restore->add_option("PATH", *source, "A file written by qblink backup")->required();
   restore->callback([&ctx, source] {
+    if (store::is_postgres_uri(ctx.db_path))
+      throw Error("qblink restore replaces a SQLite file; on PostgreSQL use pg_restore");
     try {
       const int version = store::restore_database(*source, ctx.db_path);
       std::cout << "restored " << ctx.db_path << " from " << *source << " (schema version "
@@ -71,9 +77,9 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   prune->callback([&ctx, days, batch] {
     require_database(ctx.db_path);
     try {
-      store::Store store(ctx.db_path);
+      auto store = store::open(ctx.db_path);
       const auto before = now_seconds() - std::int64_t{*days} * 86400;
-      const auto n = store.prune_log(before, *batch);
+      const auto n = store->prune_log(before, *batch);
       std::cout << "pruned " << n.events << " events and " << n.runs << " runs older than " << *days
                 << " days (" << n.batches << " transactions)\n";
     } catch (const store::Error& e) {

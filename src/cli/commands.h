@@ -30,6 +30,7 @@ void add_demo_command(CLI::App& app, Context& ctx);      // demo.cpp
 void add_quickbooks_commands(CLI::App& app, Context& ctx);
 void add_token_commands(CLI::App& app, Context& ctx);  // token.cpp: API tokens
 void add_backup_commands(CLI::App& app, Context& ctx);
+void add_db_commands(CLI::App& app, Context& ctx);  // db.cpp: migrate, copy
 
 // Reads a password from standard input (first line, trailing newline removed).
 std::string read_password_stdin();

@@ -12,7 +12,9 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("qblink ") + kVersion);
   Context ctx;
   // Global: accepted before or after the command.
-  app.add_option("--db", ctx.db_path, "SQLite database file (default ./qblink.db)")
+  app.add_option("--db", ctx.db_path,
+                 "SQLite database file (default ./qblink.db), or a postgresql:// URI (its password "
+                 "from PGPASSFILE or PGPASSWORD)")
       ->envname("QBLINK_DB");
   app.fallthrough();
   app.require_subcommand(1);
@@ -28,6 +30,7 @@ int run(int argc, char** argv) {
   add_quickbooks_commands(app, ctx);
   add_token_commands(app, ctx);
   add_backup_commands(app, ctx);
+  add_db_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -163,9 +163,11 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     o.trusted_proxies = args->trusted_proxies;
 
     // Held while serving: `qblink restore` refuses while any server uses the database.
+    // (SQLite only: on PostgreSQL, restoring is pg_restore's business and instances share.)
     std::optional<store::DatabaseLock> lock;
     try {
-      lock.emplace(ctx.db_path, store::DatabaseLock::Mode::Shared);
+      if (!store::is_postgres_uri(ctx.db_path))
+        lock.emplace(ctx.db_path, store::DatabaseLock::Mode::Shared);
     } catch (const std::exception& e) {
       throw Error(e.what());
     }
@@ -189,7 +191,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       http::Server server(o, make_endpoint(service, eo));
       server.start();
       spdlog::info("qblink serving {}://{}:{}/qbwc (database {})",
-                   server.is_tls() ? "https" : "http", o.host, server.port(), ctx.db_path);
+                   server.is_tls() ? "https" : "http", o.host, server.port(), store->describe());
       server.wait(true);
       spdlog::info("qblink stopped");
     } catch (const http::ConfigError& e) {

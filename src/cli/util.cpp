@@ -21,9 +21,9 @@ std::string read_password_stdin() {
 
 std::unique_ptr<store::Store> open_store(const std::string& path) {
   try {
-    return std::make_unique<store::Store>(path);
+    return store::open(path);
   } catch (const std::exception& e) {
-    throw Error(std::string("database ") + path + ": " + e.what());
+    throw Error(std::string("database ") + store::redact(path) + ": " + e.what());
   }
 }
 

@@ -5,18 +5,15 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "store/error.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace qblink::store {
-
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 class Statement;
 

@@ -130,11 +130,11 @@ void arm_fault_injector(Database& db, FaultInjector* faults) {
   sqlite3_progress_handler(h, 1, on_progress, h);
 }
 
-void Store::set_fault_injector(std::shared_ptr<FaultInjector> faults) {
+void SqliteStore::set_fault_injector(std::shared_ptr<FaultInjector> faults) {
   faults_ = std::move(faults);
 }
 
-std::int64_t Store::backup_to(const std::string& dest, bool overwrite) {
+std::int64_t SqliteStore::backup_to(const std::string& dest, bool overwrite) {
   if (dest.empty() || dest == path_) throw Error("backup: the destination must be another file");
   if (!overwrite && file_exists(dest))
     throw Error("backup: " + dest + " exists (remove it, or use --force)");
@@ -163,7 +163,7 @@ std::int64_t Store::backup_to(const std::string& dest, bool overwrite) {
   }
 }
 
-Store::PruneCounts Store::prune_log(std::int64_t before, int batch) {
+Store::PruneCounts SqliteStore::prune_log(std::int64_t before, int batch) {
   if (batch < 1) batch = 1;
   PruneCounts counts;
   Database db(path_);
@@ -249,7 +249,7 @@ int restore_database(const std::string& backup_path, const std::string& db_path)
     }
     int version = 0;
     {
-      Store migrated(staged);  // throws for a schema newer than this build
+      SqliteStore migrated(staged);  // throws for a schema newer than this build
       version = migrated.schema_version();
     }
     {

@@ -8,6 +8,7 @@
 #include "store/database.h"
 #include "store/guid.h"
 #include "store/maintenance.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 namespace qblink::store {
@@ -15,137 +16,6 @@ namespace {
 
 using reconcile::AccountKind;
 using reconcile::QbList;
-
-// Each entry moves the schema one version forward; never edit a released entry, append one.
-constexpr const char* kMigrations[] = {
-    R"sql(
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE tenants (
-  id INTEGER PRIMARY KEY,
-  username TEXT NOT NULL UNIQUE,
-  password_hash TEXT NOT NULL,
-  company_file TEXT NOT NULL DEFAULT '',
-  file_id TEXT NOT NULL,
-  failed_logins INTEGER NOT NULL DEFAULT 0,
-  last_failed_at INTEGER NOT NULL DEFAULT 0,
-  known_file_id TEXT NOT NULL DEFAULT '',
-  known_company_name TEXT NOT NULL DEFAULT '',
-  known_company_path TEXT NOT NULL DEFAULT '');
-CREATE TABLE sessions (
-  ticket TEXT PRIMARY KEY,
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  run_id INTEGER NOT NULL,
-  status INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  last_seen_at INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT '',
-  last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
-CREATE INDEX sessions_by_tenant ON sessions(tenant_id, status);
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY,
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  started_at INTEGER NOT NULL,
-  ended_at INTEGER NOT NULL DEFAULT 0,
-  outcome TEXT NOT NULL DEFAULT 'running',
-  linked INTEGER NOT NULL DEFAULT 0,
-  added INTEGER NOT NULL DEFAULT 0,
-  review INTEGER NOT NULL DEFAULT 0,
-  errors INTEGER NOT NULL DEFAULT 0,
-  records_fetched INTEGER NOT NULL DEFAULT 0,
-  summary TEXT NOT NULL DEFAULT '');
-CREATE INDEX runs_by_tenant ON runs(tenant_id, id);
-CREATE TABLE events (
-  id INTEGER PRIMARY KEY,
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  run_id INTEGER NOT NULL,
-  at INTEGER NOT NULL,
-  level TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  account_kind TEXT NOT NULL DEFAULT '',
-  account_id TEXT NOT NULL DEFAULT '',
-  message TEXT NOT NULL);
-CREATE INDEX events_by_run ON events(run_id, id);
-CREATE TABLE accounts (
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  kind INTEGER NOT NULL,
-  account_id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  accounting_name TEXT NOT NULL DEFAULT '',
-  company_name TEXT NOT NULL DEFAULT '', first_name TEXT NOT NULL DEFAULT '',
-  last_name TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',
-  addr1 TEXT NOT NULL DEFAULT '', addr2 TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
-  state TEXT NOT NULL DEFAULT '', postal_code TEXT NOT NULL DEFAULT '',
-  country TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL DEFAULT 'pending',
-  list_id TEXT NOT NULL DEFAULT '',
-  qb_full_name TEXT NOT NULL DEFAULT '',
-  reason TEXT NOT NULL DEFAULT '',
-  detail TEXT NOT NULL DEFAULT '',
-  candidates TEXT NOT NULL DEFAULT '[]',
-  declared_new INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (tenant_id, kind, account_id)) WITHOUT ROWID;
-CREATE TABLE qb_entries (
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  list INTEGER NOT NULL,
-  list_id TEXT NOT NULL,
-  full_name TEXT NOT NULL,
-  name TEXT NOT NULL,
-  parent_list_id TEXT NOT NULL DEFAULT '',
-  is_active INTEGER NOT NULL,
-  edit_sequence TEXT NOT NULL DEFAULT '',
-  time_modified TEXT NOT NULL DEFAULT '',
-  seen_run INTEGER NOT NULL,
-  PRIMARY KEY (tenant_id, list, list_id)) WITHOUT ROWID;
-CREATE TABLE list_marks (
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  list INTEGER NOT NULL,
-  max_time_modified TEXT NOT NULL DEFAULT '',
-  last_full_at INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (tenant_id, list)) WITHOUT ROWID;
-CREATE TABLE outbox (
-  id INTEGER PRIMARY KEY,
-  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  kind INTEGER NOT NULL,
-  account_id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  run_id INTEGER NOT NULL DEFAULT 0,
-  list_id TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT '');
-CREATE INDEX outbox_by_state ON outbox(tenant_id, state, id);
-CREATE INDEX outbox_by_account ON outbox(tenant_id, kind, account_id);
-)sql",
-    // 2: the approval gate (design rule 6), contact evidence for matching (rule 3), and the
-    // change time of each account (what the API's changed_since reads).
-    R"sql(
-ALTER TABLE tenants ADD COLUMN auto_add_limit INTEGER NOT NULL DEFAULT 25;
-ALTER TABLE qb_entries ADD COLUMN company_name TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN first_name TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN last_name TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN phone TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN alt_phone TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN email TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN addr1 TEXT NOT NULL DEFAULT '';
-ALTER TABLE qb_entries ADD COLUMN postal_code TEXT NOT NULL DEFAULT '';
-ALTER TABLE outbox ADD COLUMN reason TEXT NOT NULL DEFAULT '';
-ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE accounts ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX accounts_by_change ON accounts(tenant_id, changed_at);
-)sql",
-    // 3: API tokens (issue 10), stored as SHA-256 only; tenant_id NULL = an admin token.
-    R"sql(
-CREATE TABLE api_tokens (
-  id INTEGER PRIMARY KEY,
-  tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  hash TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL,
-  last_used_at INTEGER NOT NULL DEFAULT 0,
-  revoked INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX api_tokens_by_tenant ON api_tokens(tenant_id, id);
-CREATE INDEX events_by_tenant_run ON events(tenant_id, run_id, id);
-)sql",
-};
 
 std::int64_t to_int(AccountKind k) { return static_cast<std::int64_t>(k); }
 std::int64_t to_int(QbList l) { return static_cast<std::int64_t>(l); }
@@ -176,7 +46,7 @@ std::string_view to_string(AddState state) {
   return "?";
 }
 
-struct Store::Pool {
+struct SqliteStore::Pool {
   std::mutex mutex;
   std::vector<std::unique_ptr<Database>> idle;
 };
@@ -208,6 +78,9 @@ class SqliteTx final : public Tx {
     db_->exec("COMMIT");
     done_ = true;
   }
+
+  // BEGIN IMMEDIATE holds the whole database's write lock already.
+  void lock_tenant(TenantId) override {}
 
   std::string owner_id() override {
     auto& get = db_->cached("SELECT value FROM meta WHERE key='owner_id'");
@@ -805,27 +678,84 @@ class SqliteTx final : public Tx {
     return out;
   }
 
+  std::vector<std::string> raw_tables() override {
+    auto& s = db_->cached(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name");
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  std::vector<std::string> raw_columns(const std::string& table) override {
+    auto& s = db_->cached("SELECT name FROM pragma_table_info(?) ORDER BY cid");
+    s.bind_all(table);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  std::int64_t raw_count(const std::string& table) override {
+    auto s = db_->prepare("SELECT count(*) FROM \"" + table + "\"");
+    s.step();
+    return s.integer(0);
+  }
+  void raw_rows(const std::string& table, const std::vector<std::string>& columns,
+                const std::function<void(const RawRow&)>& each) override {
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", \"" : "\"") + columns[i] + "\"";
+    auto s = db_->prepare(sql + " FROM \"" + table + "\"");
+    RawRow row(columns.size());
+    while (s.step()) {
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        row[i] = s.is_null(static_cast<int>(i)) ? std::nullopt
+                                                : std::optional(s.text(static_cast<int>(i)));
+      each(row);
+    }
+  }
+  void raw_insert(const std::string& table, const std::vector<std::string>& columns,
+                  const RawRow& row) override {
+    std::string sql = "INSERT INTO \"" + table + "\"(", values;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      sql += (i ? ", \"" : "\"") + columns[i] + "\"";
+      values += i ? ", ?" : "?";
+    }
+    auto& s = db_->cached(sql + ") VALUES(" + values + ")");
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (row[i])
+        s.bind(static_cast<int>(i) + 1, *row[i]);
+      else
+        s.bind_null(static_cast<int>(i) + 1);
+    }
+    s.run();
+  }
+  void raw_fix_sequences() override {}  // INTEGER PRIMARY KEY continues after the largest id
+
  private:
   std::unique_ptr<Database> db_;
   std::function<void(std::unique_ptr<Database>)> give_back_;
   bool done_ = false;
 };
 
-void migrate(Database& db) {
-  constexpr std::size_t latest = std::size(kMigrations);
-  // The version is read inside the write transaction, so two processes starting on the same
-  // file never apply one migration twice.
+int user_version(Database& db) {
+  auto s = db.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+// Applies what is missing; returns the version now. The version is read inside the write
+// transaction, so two processes starting on the same file never apply one migration twice.
+int migrate_database(Database& db, bool apply) {
+  const int latest = latest_schema_version();
   Transaction tx(db);
-  auto version_stmt = db.prepare("PRAGMA user_version");
-  version_stmt.step();
-  const auto current = static_cast<std::size_t>(version_stmt.integer(0));
-  version_stmt.reset();
+  const int current = user_version(db);
   if (current > latest)
     throw Error("database schema version " + std::to_string(current) +
                 " is newer than this qblink understands (" + std::to_string(latest) + ")");
-  for (std::size_t v = current; v < latest; ++v) db.exec(kMigrations[v]);
+  if (!apply || current == latest) return current;
+  const auto steps = migrations();
+  for (int v = current; v < latest; ++v) db.exec(steps[static_cast<std::size_t>(v)].sqlite);
   db.exec("PRAGMA user_version = " + std::to_string(latest));
   tx.commit();
+  return latest;
 }
 
 }  // namespace
@@ -841,15 +771,21 @@ std::string make_guid() {
   return buf;
 }
 
-Store::Store(const std::string& path) : path_(path), pool_(std::make_unique<Pool>()) {
+SqliteStore::SqliteStore(const std::string& path, OpenOptions options)
+    : path_(path), pool_(std::make_unique<Pool>()) {
   auto db = std::make_unique<Database>(path);
-  migrate(*db);
+  migrate_database(*db, options.migrate);
   pool_->idle.push_back(std::move(db));
 }
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-std::unique_ptr<Tx> Store::begin(bool write) {
+int SqliteStore::migrate() {
+  Database db(path_);
+  return migrate_database(db, true);
+}
+
+std::unique_ptr<Tx> SqliteStore::begin(bool write) {
   std::unique_ptr<Database> db;
   {
     std::lock_guard lock(pool_->mutex);
@@ -867,25 +803,22 @@ std::unique_ptr<Tx> Store::begin(bool write) {
   });
 }
 
-int Store::schema_version() {
+int SqliteStore::schema_version() {
   Database db(path_);
-  auto s = db.prepare("PRAGMA user_version");
-  s.step();
-  return static_cast<int>(s.integer(0));
+  return user_version(db);
 }
 
-std::optional<std::string> Store::check() {
+std::optional<std::string> SqliteStore::check() {
   try {
     Database db(path_);
     auto s = db.prepare("PRAGMA quick_check(1)");
     s.step();
     const std::string verdict = s.text(0);
     if (verdict != "ok") return "database is damaged: " + verdict;
-    auto v = db.prepare("PRAGMA user_version");
-    v.step();
-    if (static_cast<std::size_t>(v.integer(0)) != std::size(kMigrations))
-      return "database schema version " + std::to_string(v.integer(0)) + ", expected " +
-             std::to_string(std::size(kMigrations));
+    const int version = user_version(db);
+    if (version != latest_schema_version())
+      return "database schema version " + std::to_string(version) + ", expected " +
+             std::to_string(latest_schema_version());
     return std::nullopt;
   } catch (const std::exception& e) {
     return std::string("database does not answer: ") + e.what();

@@ -1,16 +1,18 @@
 #pragma once
 // The store: tenants, tickets and session state, accounts, the QuickBooks snapshot, the outbox of
-// adds and the sync log. Nothing here names SQLite: the header is the narrow interface a PostgreSQL
-// implementation would also satisfy (any instance must be able to answer any call of any session,
-// so session state lives here, never only in memory).
+// adds and the sync log. Two implementations behind one interface: SqliteStore (one machine, the
+// default) and PostgresStore (pg_store.h: several instances on one database; any instance must
+// be able to answer any call of any session, so session state lives here, never only in memory).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "reconcile/reconcile.h"
+#include "store/error.h"
 
 namespace qblink::store {
 
@@ -162,6 +164,13 @@ class Tx {
   virtual ~Tx() = default;
   virtual void commit() = 0;
 
+  // Serialises everything one tenant owns across threads, processes and instances: blocks until
+  // no other write transaction holds the tenant, and holds it until this one ends. Call it in a
+  // write transaction before reading what the call decides on. PostgreSQL: a transaction-scoped
+  // advisory lock (its tenant-keyed writes also take it themselves); SQLite: nothing to do,
+  // BEGIN IMMEDIATE already serialises the whole database.
+  virtual void lock_tenant(TenantId tenant) = 0;
+
   // Installation
   virtual std::string owner_id() = 0;  // generated once per database, then stable
 
@@ -257,21 +266,102 @@ class Tx {
                                                    const std::string& status, int limit) = 0;
   // The events of one of the tenant's runs (run 0: its decisions outside any run).
   virtual std::vector<EventRow> tenant_events(TenantId tenant, RunId run) = 0;
+
+  // Whole-installation copy (store/copy.cpp, `qblink copy`): qblink's tables by name, their
+  // columns, and rows as text (NULL = nullopt), ids included.
+  using RawRow = std::vector<std::optional<std::string>>;
+  virtual std::vector<std::string> raw_tables() = 0;
+  virtual std::vector<std::string> raw_columns(const std::string& table) = 0;
+  virtual std::int64_t raw_count(const std::string& table) = 0;
+  virtual void raw_rows(const std::string& table, const std::vector<std::string>& columns,
+                        const std::function<void(const RawRow&)>& each) = 0;
+  virtual void raw_insert(const std::string& table, const std::vector<std::string>& columns,
+                          const RawRow& row) = 0;
+  // After rows were inserted with their ids: PostgreSQL moves each id sequence past the largest.
+  virtual void raw_fix_sequences() = 0;
 };
 
+// Which database a Store talks to: a file (SQLite, one machine) or a PostgreSQL server (several
+// instances behind a load balancer). Chosen by store::open from the --db text.
+enum class Engine { Sqlite, Postgres };
+
+struct OpenOptions {
+  // Applies pending schema migrations on open (what a server and most commands want); false
+  // leaves the schema alone (`qblink migrate` reports the version before it applies them).
+  // Either way a schema newer than this build is refused.
+  bool migrate = true;
+};
+
+// The store: begin() hands out transactions; the rest is schema and health. Implementations:
+// SqliteStore (below) and PostgresStore (pg_store.cpp); store::open picks one.
 class Store {
  public:
-  // Opens or creates the database and applies pending schema migrations.
-  explicit Store(const std::string& path);
-  ~Store();
+  virtual ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  std::unique_ptr<Tx> begin(bool write);  // write = BEGIN IMMEDIATE
-  int schema_version();
+  virtual Engine engine() const = 0;
+  // write = a write transaction: serialised like SQLite's BEGIN IMMEDIATE for everything one
+  // tenant owns (see Tx::lock_tenant); read = a consistent snapshot.
+  virtual std::unique_ptr<Tx> begin(bool write) = 0;
+  virtual int schema_version() = 0;
+  // Applies pending migrations (one transaction, safe when several instances start at once);
+  // returns the version now. Throws store::Error for a schema newer than this build.
+  virtual int migrate() = 0;
   // Readiness: nullopt when the database answers, is intact (quick check) and carries the schema
   // this build expects; otherwise one line saying what is wrong. Never throws.
-  std::optional<std::string> check();
+  virtual std::optional<std::string> check() = 0;
+  // The database as given to open(), any password replaced (safe to log).
+  virtual std::string describe() const = 0;
+
+  struct PruneCounts {
+    std::int64_t events = 0, runs = 0, batches = 0;
+  };
+  // Retention: deletes sync-log events older than `before` (unix seconds) and finished runs
+  // that ended before it, at most `batch` rows per write transaction so that a server's calls
+  // wait at most one small batch. Each tenant's newest run is kept whatever its age.
+  virtual PruneCounts prune_log(std::int64_t before, int batch = 1000) = 0;
+
+  // Test seam: from now on every SQL statement of this Store's transactions counts, and the
+  // `fail_at`-th one fails as a database failure would (store::Error). Set or clear it only
+  // while no call is in flight; nullptr removes it.
+  virtual void set_fault_injector(std::shared_ptr<FaultInjector> faults) = 0;
+
+ protected:
+  Store() = default;
+};
+
+// The schema version this build writes (the length of the migration list, migrations.cpp).
+int latest_schema_version();
+// True for a postgresql:// or postgres:// URI.
+bool is_postgres_uri(const std::string& db);
+// `db` with any password (user:PASSWORD@ or password=...) replaced by "***", for logs and errors.
+std::string redact(const std::string& db);
+// A PostgresStore for a postgresql:// URI (a libpq connection string; the password comes from
+// PGPASSFILE or the environment, never from logs), else a SqliteStore on the file `db`.
+std::unique_ptr<Store> open(const std::string& db, OpenOptions options = {});
+
+struct TableCount {
+  std::string table;
+  std::int64_t rows = 0;
+};
+// Copies every table of `from` into the empty `to` (either engine to either), ids kept, in one
+// write transaction on `to`; row counts are verified per table before it commits. Both must
+// carry this build's schema. Returns the rows per table. (copy.cpp)
+std::vector<TableCount> copy_installation(Store& from, Store& to);
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database file and (by default) applies pending schema migrations.
+  explicit SqliteStore(const std::string& path, OpenOptions options = {});
+  ~SqliteStore() override;
+
+  Engine engine() const override { return Engine::Sqlite; }
+  std::unique_ptr<Tx> begin(bool write) override;  // write = BEGIN IMMEDIATE
+  int schema_version() override;
+  int migrate() override;
+  std::optional<std::string> check() override;
+  std::string describe() const override { return path_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -284,20 +374,10 @@ class Store {
   // Copies the database to `dest` with SQLite's online backup API: a consistent snapshot even
   // while servers write (WAL readers never block writers). `dest` becomes one self-contained
   // file (no -wal), mode 0600; it must not exist unless `overwrite`. Returns the pages copied.
+  // (PostgreSQL has pg_dump for this.)
   std::int64_t backup_to(const std::string& dest, bool overwrite = false);
-
-  struct PruneCounts {
-    std::int64_t events = 0, runs = 0, batches = 0;
-  };
-  // Retention: deletes sync-log events older than `before` (unix seconds) and finished runs
-  // that ended before it, at most `batch` rows per write transaction so that a server's calls
-  // wait at most one small batch. Each tenant's newest run is kept whatever its age.
-  PruneCounts prune_log(std::int64_t before, int batch = 1000);
-
-  // Test seam: from now on every SQL statement of this Store's transactions counts, and the
-  // `fail_at`-th one fails as a database failure would (store::Error). Set or clear it only
-  // while no call is in flight; nullptr removes it.
-  void set_fault_injector(std::shared_ptr<FaultInjector> faults);
+  PruneCounts prune_log(std::int64_t before, int batch = 1000) override;
+  void set_fault_injector(std::shared_ptr<FaultInjector> faults) override;
 
  private:
   std::shared_ptr<FaultInjector> faults_;

@@ -111,12 +111,21 @@ SessionData decode(const std::string& text) {
   return d;
 }
 
+std::optional<store::SessionRow> locked_session(store::Tx& tx, const std::string& ticket) {
+  const auto first = tx.session(ticket);
+  if (!first) return std::nullopt;
+  // Another instance may be answering this tenant's previous call, or an authenticate may be
+  // superseding this session: wait for it, then read the session as it left it.
+  tx.lock_tenant(first->tenant_id);
+  return tx.session(ticket);
+}
+
 std::optional<Call> open_call(store::Store& store, const std::string& ticket, std::int64_t now,
                               std::int64_t idle_limit) {
   Call c;
   c.now = now;
   c.tx = store.begin(true);
-  auto row = c.tx->session(ticket);
+  auto row = locked_session(*c.tx, ticket);
   if (!row || row->status != SessionStatus::Open) return std::nullopt;
   if (now - row->last_seen_at > idle_limit) {
     row->status = SessionStatus::Closed;

@@ -68,6 +68,9 @@ struct Call {
   }
 };
 
+// The session of `ticket` read again after taking its tenant's lock (Tx::lock_tenant) in the
+// write transaction `tx`: what the tenant's previous call, on any instance, left.
+std::optional<store::SessionRow> locked_session(store::Tx& tx, const std::string& ticket);
 // Loads the session of `ticket` for an update; nullopt when it is unknown, closed, superseded
 // or expired (an expired one is closed on the way).
 std::optional<Call> open_call(store::Store& store, const std::string& ticket, std::int64_t now,

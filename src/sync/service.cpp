@@ -263,6 +263,8 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
 
   std::lock_guard guard(tenant_lock(tenant->id));
   auto tx = store_.begin(true);
+  // Across instances: supersede whatever session another instance is serving, after its call.
+  tx->lock_tenant(tenant->id);
   if (tenant->failed_logins) tx->set_login_failures(tenant->id, 0, 0);
   const auto superseded = tx->supersede_sessions(tenant->id);
   // Runs whose session never closed (lost, expired, superseded) are over.
@@ -365,7 +367,7 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
     spdlog::error("sendRequestXML failed: {}", e.what());
     call.reset();  // roll back and release the connection before recording the failure
     auto tx = store_.begin(true);
-    if (auto row = tx->session(a.ticket)) {
+    if (auto row = locked_session(*tx, a.ticket)) {
       row->last_error = std::string("qblink internal error: ") + e.what();
       tx->save_session(*row);
       tx->commit();
@@ -481,7 +483,7 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
     spdlog::error("receiveResponseXML failed: {}", e.what());
     call.reset();  // roll back and release the connection before recording the failure
     auto tx = store_.begin(true);
-    if (auto row = tx->session(a.ticket)) {
+    if (auto row = locked_session(*tx, a.ticket)) {
       row->last_error = std::string("qblink internal error: ") + e.what();
       auto data = decode(row->state);
       session::fail(data.machine, row->last_error);
@@ -530,7 +532,7 @@ std::string Service::get_last_error_(const std::string& ticket) {
 std::string Service::close_connection_(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(true);
-  auto row = tx->session(ticket);
+  auto row = locked_session(*tx, ticket);
   if (!row) return "Unknown ticket; nothing to close.";
   if (row->status == SessionStatus::Superseded) return "Superseded by a newer session.";
   Call c;

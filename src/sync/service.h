@@ -1,7 +1,8 @@
 #pragma once
 // The application service behind each QBWC call: loads the session from the store, runs the
 // session machine, builds and parses qbXML, applies reconcile decisions, and commits it all in
-// one transaction. One tenant's calls run one at a time; tenants run in parallel.
+// one transaction. One tenant's calls run one at a time, across every instance on the database
+// (Tx::lock_tenant); tenants run in parallel.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -121,6 +122,9 @@ class Service {
   std::string close_connection_(const std::string& ticket);
   bool ticket_is_open_(const std::string& ticket);
 
+  // In-process: this instance's calls of one tenant queue here rather than each holding a
+  // database connection while it waits on the store's tenant lock (which is what serialises
+  // calls across instances).
   std::mutex& tenant_lock(const std::string& ticket);
   std::mutex& tenant_lock(store::TenantId tenant);
 

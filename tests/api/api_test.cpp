@@ -34,7 +34,7 @@ struct Answer {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::make_unique<store::Store>((dir_ / "api.db").string());
+    store_ = std::make_unique<store::SqliteStore>((dir_ / "api.db").string());
     service_ = std::make_unique<admin::Service>(*store_, [this] { return now_; });
     api::Options o;
     o.clock = [this] { return now_; };

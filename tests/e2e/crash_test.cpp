@@ -62,11 +62,12 @@ class ServerProcess {
 };
 
 TEST(Crash, SigkillAfterAnAddBatchLeavesNoDuplicateAndTheNextSessionIsServedAtOnce) {
-  TempDir dir;
-  const std::string db = (dir / "qblink.db").string();
+  TestDatabase database(e2e_engine());
+  const std::string db = database.db();
   std::string owner;
   {
-    store::Store store(db);
+    auto opened = store::open(db);
+    store::Store& store = *opened;
     owner = seed_tenant(store, "acme", "secret-pw", {customer("C1", "Greenway Pest Control")});
   }
   auto company = company_from(R"({"customers": [{"name": "Acme Ltd"}]})");
@@ -99,8 +100,8 @@ TEST(Crash, SigkillAfterAnAddBatchLeavesNoDuplicateAndTheNextSessionIsServedAtOn
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_LT(took, std::chrono::seconds(10)) << "no stale lock or session to wait out";
   EXPECT_EQ(count_named(company.customers, "Greenway Pest Control"), 1u) << "no duplicate";
-  store::Store store(db);
-  auto tx = store.begin(false);
+  auto after = store::open(db);
+  auto tx = after->begin(false);
   const auto acc = tx->account(tx->tenant_by_name("acme")->id, AccountKind::Customer, "C1");
   EXPECT_EQ(acc->status, "linked");
 }

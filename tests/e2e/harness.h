@@ -1,7 +1,13 @@
 #pragma once
-// End-to-end harness: a real qblink server (SQLite file, HTTP or HTTPS on loopback) and the
-// simulated Web Connector + QuickBooks company driving it.
+// End-to-end harness: a real qblink server (HTTP or HTTPS on loopback) and the simulated Web
+// Connector + QuickBooks company driving it. The store is a SQLite file, or with
+// QBLINK_TEST_STORE=pg a fresh schema on the QBLINK_TEST_PG server (ctest runs the whole suite
+// both ways: the pg.* tests).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,12 +18,28 @@
 #include "sim/web_connector.h"
 #include "store/guid.h"
 #include "store/store.h"
+#include "support/pg_support.h"
 #include "support/tenant.h"
 #include "support/test_support.h"
 #include "sync/auth.h"
 #include "sync/service.h"
 
 namespace qblink::test {
+
+// The engine this run of the suite uses: QBLINK_TEST_STORE=pg selects PostgreSQL.
+inline store::Engine e2e_engine() {
+  const char* v = std::getenv("QBLINK_TEST_STORE");
+  return v && std::string(v) == "pg" ? store::Engine::Postgres : store::Engine::Sqlite;
+}
+
+// A PostgreSQL run without a server to run on is skipped as a whole (never passes vacuously
+// in CI: CI sets QBLINK_TEST_PG).
+class E2eEngineEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { QBLINK_SKIP_WITHOUT_PG(e2e_engine()); }
+};
+inline ::testing::Environment* const kE2eEngineEnvironment =
+    ::testing::AddGlobalTestEnvironment(new E2eEngineEnvironment);
 
 struct Acct {
   std::string id, name, accounting_name;
@@ -28,8 +50,9 @@ class Harness {
   // A server on a fresh database, or on `existing_db` (a restart with other options).
   explicit Harness(bool tls = false, sync::ServiceOptions options = {},
                    const std::string& existing_db = "") {
-    db_path = existing_db.empty() ? (dir / "qblink.db").string() : existing_db;
-    store = std::make_unique<store::Store>(db_path);
+    if (existing_db.empty()) database.emplace(e2e_engine());
+    db_path = existing_db.empty() ? database->db() : existing_db;
+    store = store::open(db_path);
     service = std::make_unique<sync::Service>(*store, options);
     start_server(tls);
     auto tx = store->begin(true);
@@ -111,7 +134,8 @@ class Harness {
   }
 
   TempDir dir;
-  std::string db_path;
+  std::optional<TestDatabase> database;  // unless started on an existing one
+  std::string db_path;                   // a file or a postgresql:// URI
   std::unique_ptr<store::Store> store;
   std::unique_ptr<sync::Service> service;
   std::unique_ptr<http::Server> server;

@@ -178,8 +178,9 @@ TEST(Superseding, ANewSessionReplacesTheOpenOneAndTheOldTicketIsToldWhy) {
 
 TEST(Tickets, ExpireWhenIdle) {
   std::int64_t now = 1'000'000;
-  test::TempDir dir;
-  store::Store store((dir / "q.db").string());
+  TestDatabase database(e2e_engine());
+  auto opened = store::open(database.db());
+  store::Store& store = *opened;
   sync::ServiceOptions o;
   o.ticket_idle_seconds = 60;
   sync::Service service(store, o, [&now] { return now; });
@@ -196,8 +197,9 @@ TEST(Tickets, ExpireWhenIdle) {
 
 TEST(Logins, RepeatedFailuresAreSlowedButNotLockedOutForGood) {
   std::int64_t now = 2'000'000;
-  test::TempDir dir;
-  store::Store store((dir / "q.db").string());
+  TestDatabase database(e2e_engine());
+  auto opened = store::open(database.db());
+  store::Store& store = *opened;
   sync::Service service(store, {}, [&now] { return now; });
   seed_tenant(store, "acme", "secret-pw", {customer("C1", "Acme")});
   for (int i = 0; i < 6; ++i) EXPECT_EQ(service.authenticate("acme", "bad")[1], "nvu");

@@ -1,11 +1,10 @@
 #pragma once
 // Several real `qblink serve` processes on one database (issue 14), the way a load balancer's
-// pool looks: a fresh SQLite file shared by the processes (WAL), or a fresh PostgreSQL database
-// when QBLINK_TEST_PG names a server. The simulated Web Connector spreads its calls over them.
-#include <gtest/gtest.h>
+// pool looks: a fresh SQLite file shared by the processes (WAL), or a fresh schema on the
+// QBLINK_TEST_PG server (support/pg_support.h). The simulated Web Connector spreads its calls
+// over them.
 #include <signal.h>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,36 +15,6 @@
 #include "support/test_support.h"
 
 namespace qblink::test {
-
-// The engine a test runs on: "sqlite" or "postgres".
-class SharedDb {
- public:
-  explicit SharedDb(const std::string& engine) : engine_(engine) {
-    if (engine == "sqlite") {
-      db_ = (dir_ / "qblink.db").string();
-      return;
-    }
-    const char* pg = std::getenv("QBLINK_TEST_PG");
-    if (pg == nullptr || *pg == '\0') {
-      skip_ = "QBLINK_TEST_PG is not set (a postgresql:// URI of a throwaway server)";
-      return;
-    }
-    skip_ = "this build has no PostgreSQL store yet";
-  }
-
-  // Why the engine cannot be tested here; empty when it can.
-  const std::string& skip_reason() const { return skip_; }
-  const std::string& engine() const { return engine_; }
-  // What `--db` takes.
-  const std::string& db() const { return db_; }
-  std::unique_ptr<store::Store> open() const { return std::make_unique<store::Store>(db_); }
-
- private:
-  std::string engine_;
-  TempDir dir_;
-  std::string db_;
-  std::string skip_;
-};
 
 // `n` instances of `qblink serve` on one database, each on its own free loopback port.
 class Cluster {

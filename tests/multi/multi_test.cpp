@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "cli/cli_fixture.h"
 #include "e2e/harness.h"
 #include "multi/cluster.h"
+#include "support/pg_support.h"
 #include "support/tenant.h"
 
 namespace qblink::test {
@@ -109,17 +111,14 @@ std::vector<std::size_t> calls_per_server(const sim::SessionResult& r, std::size
   return n;
 }
 
-class Multi : public ::testing::TestWithParam<std::string> {
+class Multi : public ::testing::TestWithParam<store::Engine> {
  protected:
-  void SetUp() override {
-    const auto why = SharedDb(GetParam()).skip_reason();
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
+  void SetUp() override { QBLINK_SKIP_WITHOUT_PG(GetParam()); }
 
   // The seed case on `instances` servers sharing a fresh database, one session.
   Outcome seed_case(std::size_t instances) {
-    SharedDb db(GetParam());
-    const auto owner = seed_tenant(*db.open(), "acme", kPassword, seed_accounts());
+    TestDatabase db(GetParam());
+    const auto owner = seed_tenant(*store::open(db.db()), "acme", kPassword, seed_accounts());
     sim::Company company = company_from(kSeedCompany);
     sim::FakeQuickBooks qb(company, strict_qb());
     Cluster cluster(db.db(), instances);
@@ -131,7 +130,7 @@ class Multi : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(r.ok) << r.error;
     EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
     EXPECT_EQ(qb.invalid_requests(), 0u);
-    auto out = outcome_of(*db.open(), "acme", company);
+    auto out = outcome_of(*store::open(db.db()), "acme", company);
     out.close_message = r.close_message;
     out.adds = counter.adds();
     out.calls_per_server = calls_per_server(r, instances);
@@ -166,8 +165,8 @@ TEST_P(Multi, TwoAndThreeInstancesRoundRobinGiveTheSingleInstanceResult) {
 // The instance that handed out the add batch dies before QuickBooks' answer comes back; the
 // balancer sends the answer to the next instance, which finishes the session.
 TEST_P(Multi, SigkillAfterTheAddBatchTheNextInstanceFinishesWithNoDuplicateAdd) {
-  SharedDb db(GetParam());
-  const auto owner = seed_tenant(*db.open(), "acme", kPassword, seed_accounts());
+  TestDatabase db(GetParam());
+  const auto owner = seed_tenant(*store::open(db.db()), "acme", kPassword, seed_accounts());
   sim::Company company = company_from(kSeedCompany);
   sim::FakeQuickBooks qb(company, strict_qb());
   Cluster cluster(db.db(), 3);
@@ -197,7 +196,7 @@ TEST_P(Multi, SigkillAfterTheAddBatchTheNextInstanceFinishesWithNoDuplicateAdd) 
   EXPECT_NE(r.calls[last + 1].server, *killed);
   EXPECT_EQ(counter.adds(),
             (std::map<std::string, int>{{"Greenway Pest Control", 1}, {"Summit Roofing", 1}}));
-  const auto out = outcome_of(*db.open(), "acme", company);
+  const auto out = outcome_of(*store::open(db.db()), "acme", company);
   for (const auto& a : out.accounts) EXPECT_NE(a.find(" linked "), std::string::npos) << a;
   EXPECT_EQ(count_named(company.customers, "Greenway Pest Control"), 1u);
 }
@@ -205,8 +204,8 @@ TEST_P(Multi, SigkillAfterTheAddBatchTheNextInstanceFinishesWithNoDuplicateAdd) 
 // The instance dies and the answer to its add batch never arrives anywhere: the next session,
 // served by the survivors, re-queries the adds in doubt and adds nothing twice.
 TEST_P(Multi, SigkillAndTheAddBatchAnswerLostTheNextSessionOnAnotherInstanceAddsNothingTwice) {
-  SharedDb db(GetParam());
-  const auto owner = seed_tenant(*db.open(), "acme", kPassword, seed_accounts());
+  TestDatabase db(GetParam());
+  const auto owner = seed_tenant(*store::open(db.db()), "acme", kPassword, seed_accounts());
   sim::Company company = company_from(kSeedCompany);
   sim::FakeQuickBooks qb(company, strict_qb());
   Cluster cluster(db.db(), 2);
@@ -235,7 +234,7 @@ TEST_P(Multi, SigkillAndTheAddBatchAnswerLostTheNextSessionOnAnotherInstanceAdds
       << "no stale lock or session to wait out";
   EXPECT_EQ(counter.adds(),
             (std::map<std::string, int>{{"Greenway Pest Control", 1}, {"Summit Roofing", 1}}));
-  const auto out = outcome_of(*db.open(), "acme", company);
+  const auto out = outcome_of(*store::open(db.db()), "acme", company);
   for (const auto& a : out.accounts) EXPECT_NE(a.find(" linked "), std::string::npos) << a;
   EXPECT_EQ(out.quickbooks.size(), 11u);
 }
@@ -244,11 +243,11 @@ TEST_P(Multi, SigkillAndTheAddBatchAnswerLostTheNextSessionOnAnotherInstanceAdds
 // three instances: each ends with its own names linked and added once, none sees another's.
 TEST_P(Multi, FiftyTenantsAtOnceAcrossThreeInstancesEachCorrectAndIsolated) {
   constexpr int kTenants = 50;
-  SharedDb db(GetParam());
+  TestDatabase db(GetParam());
   const auto tag = [](int t) { return "T" + std::to_string(100 + t) + " "; };
   std::string owner;
   {
-    auto store = db.open();
+    auto store = store::open(db.db());
     auto tx = store->begin(true);
     const auto hash = sync::hash_password(kPassword);  // once: argon2id is slow on purpose
     for (int t = 0; t < kTenants; ++t) {
@@ -293,7 +292,7 @@ TEST_P(Multi, FiftyTenantsAtOnceAcrossThreeInstancesEachCorrectAndIsolated) {
   }
   for (auto& th : threads) th.join();
 
-  auto store = db.open();
+  auto store = store::open(db.db());
   for (int t = 0; t < kTenants; ++t) {
     SCOPED_TRACE("tenant" + std::to_string(t));
     const auto& r = results[t];
@@ -322,7 +321,7 @@ TEST_P(Multi, FiftyTenantsAtOnceAcrossThreeInstancesEachCorrectAndIsolated) {
 // add batches land on different instances, and the result is exact.
 TEST_P(Multi, LargeSyncAcrossThreeInstances) {
   constexpr int kQuickBooks = 3000, kExisting = 2000, kNew = 1000;
-  SharedDb db(GetParam());
+  TestDatabase db(GetParam());
   sim::Company company;
   for (int i = 0; i < kQuickBooks; ++i) {
     sim::Entity e;
@@ -336,7 +335,7 @@ TEST_P(Multi, LargeSyncAcrossThreeInstances) {
                                     : "New Account " + std::to_string(i);
     accounts.push_back(customer("A" + std::to_string(i), name, i < kExisting ? name : ""));
   }
-  const auto owner = seed_tenant(*db.open(), "big", kPassword, accounts);
+  const auto owner = seed_tenant(*store::open(db.db()), "big", kPassword, accounts);
   sim::FakeQuickBooks qb(company);
   Cluster cluster(db.db(), 3, {"--page-size", "250"});
   AddCounter counter;
@@ -351,7 +350,7 @@ TEST_P(Multi, LargeSyncAcrossThreeInstances) {
   EXPECT_EQ(adds.size(), static_cast<std::size_t>(kNew));
   for (const auto& [name, n] : adds) EXPECT_EQ(n, 1) << name;
   EXPECT_EQ(company.customers.size(), static_cast<std::size_t>(kQuickBooks + kNew));
-  auto store = db.open();
+  auto store = store::open(db.db());
   auto tx = store->begin(false);
   const auto id = tx->tenant_by_name("big")->id;
   std::size_t linked = 0;
@@ -365,8 +364,79 @@ TEST_P(Multi, LargeSyncAcrossThreeInstances) {
   EXPECT_EQ(company.customers.size(), static_cast<std::size_t>(kQuickBooks + kNew));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, Multi, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Stores, Multi,
+                         ::testing::Values(store::Engine::Sqlite, store::Engine::Postgres),
+                         [](const auto& info) { return engine_name(info.param); });
+
+// A throwaway PostgreSQL cluster of this test's own (deploy/pg-test-cluster.sh), so that
+// restarting it hits no other test running meanwhile; stopped when destroyed.
+class OwnPgCluster {
+ public:
+  OwnPgCluster() { uri_ = run("start"); }
+  ~OwnPgCluster() {
+    try {
+      run("stop");
+    } catch (const std::exception&) {
+    }
+  }
+  OwnPgCluster(const OwnPgCluster&) = delete;
+  OwnPgCluster& operator=(const OwnPgCluster&) = delete;
+  const std::string& uri() const { return uri_; }
+  void stop() { run("stop"); }
+  void start() { run("start"); }
+
+ private:
+  // The script's standard output, trimmed; throws when it fails.
+  std::string run(const std::string& command) {
+    const std::string cmd = std::string(QBLINK_SOURCE_DIR) + "/deploy/pg-test-cluster.sh " +
+                            command + " '" + dir_.path().string() + "'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (!pipe) throw std::runtime_error("cannot run " + cmd);
+    std::string out;
+    char buf[512];
+    while (auto n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    if (pclose(pipe) != 0) throw std::runtime_error(cmd + " failed: " + out);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+  TempDir dir_;
+  std::string uri_;
+};
+
+// PostgreSQL stops in the middle of a session and comes back (pg_ctl stop -m fast, then start:
+// every connection the instances held is gone): the Web Connector is told in plain words, and
+// the next run, on whichever instance, is complete and adds each new account once.
+TEST(MultiPostgres, DatabaseRestartedMidRunGivesAClearErrorAndTheNextRunIsCorrect) {
+  if (!pg_uri()) GTEST_SKIP() << "QBLINK_TEST_PG is not set (deploy/pg-test-cluster.sh starts one)";
+  OwnPgCluster pg;
+  const auto owner = seed_tenant(*store::open(pg.uri()), "acme", kPassword, seed_accounts());
+  sim::Company company = company_from(kSeedCompany);
+  sim::FakeQuickBooks qb(company, strict_qb());
+  Cluster cluster(pg.uri(), 2);
+  AddCounter counter;
+  int processed = 0;
+  auto o = cluster.wc_options("acme", kPassword, owner);
+  o.after_quickbooks = [&](const std::string& rq, std::size_t) {
+    counter(rq);
+    if (++processed == 2) pg.stop();  // QuickBooks answered the second list; the database is gone
+  };
+  sim::WebConnector wc(o, qb);
+  const auto broken = wc.run_session();
+  EXPECT_TRUE(broken.ok) << "the protocol held: " << broken.error;
+  EXPECT_NE(broken.last_error.find("database"), std::string::npos) << broken.last_error;
+  EXPECT_TRUE(counter.adds().empty());
+
+  pg.start();
+  o.after_quickbooks = [&](const std::string& rq, std::size_t) { counter(rq); };
+  sim::WebConnector again(o, qb);
+  const auto r = again.run_session();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.close_message, kSeedClose);
+  EXPECT_EQ(counter.adds(),
+            (std::map<std::string, int>{{"Greenway Pest Control", 1}, {"Summit Roofing", 1}}));
+  const auto out = outcome_of(*store::open(pg.uri()), "acme", company);
+  for (const auto& a : out.accounts) EXPECT_NE(a.find(" linked "), std::string::npos) << a;
+}
 
 // `qblink simulate` with --url repeated: the command line spreads its calls the same way.
 class SimulateSeveral : public Cli {};
@@ -374,8 +444,8 @@ class SimulateSeveral : public Cli {};
 TEST_F(SimulateSeveral, RepeatedUrlSendsEachCallToTheNextInstance) {
   std::string owner;
   {
-    store::Store store(db);
-    owner = seed_tenant(store, "acme", kPassword, {customer("C1", "Acme", "Acme Plumbing Ltd")});
+    owner = seed_tenant(*store::open(db), "acme", kPassword,
+                        {customer("C1", "Acme", "Acme Plumbing Ltd")});
   }
   const auto company = put("company.json", R"({"customers": [{"name": "Acme Plumbing Ltd"}]})");
   Cluster cluster(db, 2);

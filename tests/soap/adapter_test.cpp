@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 class AdapterTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   sync::Service service{store};
 
   void add_tenant(const std::string& user, const std::string& password, bool with_work) {

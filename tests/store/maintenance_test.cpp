@@ -10,6 +10,7 @@
 
 #include "store/database.h"  // store::Error
 #include "store/store.h"
+#include "support/pg_support.h"
 #include "support/test_support.h"
 
 namespace qblink::store {
@@ -19,10 +20,13 @@ class MaintenanceTest : public ::testing::Test {
  protected:
   test::TempDir dir;
   std::string path = (dir / "qblink.db").string();
-  Store store{path};
+  SqliteStore store{path};
+
+  // The store the helpers write to: `store` here, the engine's store in EngineMaintenanceTest.
+  Store* active = &store;
 
   TenantId add_tenant(const std::string& name) {
-    auto tx = store.begin(true);
+    auto tx = active->begin(true);
     Tenant t;
     t.username = name;
     t.password_hash = "hash";
@@ -34,7 +38,7 @@ class MaintenanceTest : public ::testing::Test {
 
   // One finished run started at `at` with `events` events at the same time.
   RunId add_run(TenantId tenant, std::int64_t at, int events) {
-    auto tx = store.begin(true);
+    auto tx = active->begin(true);
     const auto run = tx->start_run(tenant, at);
     for (int i = 0; i < events; ++i) {
       EventRow e;
@@ -94,7 +98,7 @@ TEST_F(MaintenanceTest, BackupWhileAnotherThreadWritesIsConsistentAndSelfContain
     struct stat st {};
     ASSERT_EQ(::stat(copy.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    Store restored(copy);
+    SqliteStore restored(copy);
     EXPECT_EQ(restored.check(), std::nullopt);
     const auto n = count_tenants(restored);
     EXPECT_GE(n, 21);  // the seed and at least the 20 written before the first backup
@@ -150,7 +154,25 @@ TEST_F(MaintenanceTest, ServerLockIsRefusedWhileARestoreHoldsIt) {
   EXPECT_THROW(DatabaseLock(path, DatabaseLock::Mode::Shared), Error);
 }
 
-TEST_F(MaintenanceTest, PruneDeletesOldEventsAndRunsInBatchesAndKeepsEachTenantsNewestRun) {
+// Retention and failure injection work alike on both engines.
+class EngineMaintenanceTest : public MaintenanceTest, public ::testing::WithParamInterface<Engine> {
+ protected:
+  void SetUp() override {
+    QBLINK_SKIP_WITHOUT_PG(GetParam());
+    db_.emplace(GetParam());
+    owned_ = open(db_->db());
+    active = owned_.get();
+  }
+  std::optional<test::TestDatabase> db_;
+  std::unique_ptr<Store> owned_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Engines, EngineMaintenanceTest,
+                         ::testing::Values(Engine::Sqlite, Engine::Postgres),
+                         [](const auto& info) { return test::engine_name(info.param); });
+
+TEST_P(EngineMaintenanceTest, PruneDeletesOldEventsAndRunsInBatchesAndKeepsEachTenantsNewestRun) {
+  Store& store = *active;
   const auto a = add_tenant("a");
   const auto b = add_tenant("b");
   const std::int64_t day = 86400, now = 1'000 * day;
@@ -178,7 +200,8 @@ TEST_F(MaintenanceTest, PruneDeletesOldEventsAndRunsInBatchesAndKeepsEachTenants
   EXPECT_EQ(again.runs, 0);
 }
 
-TEST_F(MaintenanceTest, TheNthStatementFailsOnceAndTheStoreCarriesOn) {
+TEST_P(EngineMaintenanceTest, TheNthStatementFailsOnceAndTheStoreCarriesOn) {
+  Store& store = *active;
   add_tenant("a");
   auto faults = std::make_shared<FaultInjector>();
   store.set_fault_injector(faults);

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "store/database.h"
+#include "store/pg.h"
+#include "support/pg_support.h"
 #include "support/test_support.h"
 
 namespace qblink::store {
@@ -17,14 +19,23 @@ namespace {
 using reconcile::AccountKind;
 using reconcile::QbList;
 
-class StoreTest : public ::testing::Test {
+// Every test here runs on both engines (PostgreSQL when QBLINK_TEST_PG is set), each on a
+// fresh database.
+class StoreTest : public ::testing::TestWithParam<Engine> {
  protected:
-  test::TempDir dir;
-  std::string path = (dir / "qblink.db").string();
-  Store store{path};
+  void SetUp() override {
+    QBLINK_SKIP_WITHOUT_PG(GetParam());
+    db_.emplace(GetParam());
+    path = db_->db();
+    store = open(path);
+  }
+
+  std::optional<test::TestDatabase> db_;
+  std::string path;  // a file or a URI
+  std::unique_ptr<Store> store;
 
   TenantId add_tenant(const std::string& name) {
-    auto tx = store.begin(true);
+    auto tx = store->begin(true);
     Tenant t;
     t.username = name;
     t.password_hash = "hash";
@@ -35,11 +46,16 @@ class StoreTest : public ::testing::Test {
   }
 };
 
-TEST_F(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
-  EXPECT_EQ(store.schema_version(), 3);
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values(Engine::Sqlite, Engine::Postgres),
+                         [](const auto& info) { return test::engine_name(info.param); });
+
+TEST_P(StoreTest, MigrationsAreVersionedAndReopeningKeepsData) {
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  EXPECT_GE(latest_schema_version(), 3);
+  EXPECT_EQ(store->check(), std::nullopt);
   add_tenant("alice");
-  Store again(path);
-  auto tx = again.begin(false);
+  auto again = open(path);
+  auto tx = again->begin(false);
   EXPECT_TRUE(tx->tenant_by_name("alice").has_value());
 }
 
@@ -50,51 +66,74 @@ TEST(StoreOpen, TwoProcessesOpeningAFreshFileAtOnceBothSucceed) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
-      Store s(path);  // separate connections race on WAL mode and the first migration
-      if (s.schema_version() == 3) ++ok;
+      SqliteStore s(path);  // separate connections race on WAL mode and the first migration
+      if (s.schema_version() == latest_schema_version()) ++ok;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 4);
 }
 
-TEST_F(StoreTest, RefusesADatabaseFromANewerQblink) {
-  {
-    Database db(path);
-    db.exec("PRAGMA user_version = 99");
-  }
-  EXPECT_THROW(Store{path}, Error);
+TEST(StoreOpen, InstancesStartingOnAnEmptyPostgresDatabaseAtOnceMigrateItOnce) {
+  QBLINK_SKIP_WITHOUT_PG(Engine::Postgres);
+  test::TestDatabase db(Engine::Postgres);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      auto s = open(db.db());
+      if (s->schema_version() == latest_schema_version()) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
 }
 
-TEST_F(StoreTest, OwnerIdIsGeneratedOnceAndStable) {
+TEST_P(StoreTest, RefusesADatabaseFromANewerQblink) {
+  store.reset();
+  if (GetParam() == Engine::Sqlite) {
+    Database db(path);
+    db.exec("PRAGMA user_version = 99");
+  } else {
+    pg::Connection c(path, "test");
+    c.exec("UPDATE qblink_schema SET version = 99");
+  }
+  try {
+    open(path);
+    ADD_FAILURE() << "opened a schema newer than this build";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer than this qblink"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(StoreTest, OwnerIdIsGeneratedOnceAndStable) {
   std::string first;
   {
-    auto tx = store.begin(true);
+    auto tx = store->begin(true);
     first = tx->owner_id();
     tx->commit();
   }
-  Store again(path);
-  auto tx = again.begin(true);
+  auto again = open(path);
+  auto tx = again->begin(true);
   EXPECT_EQ(tx->owner_id(), first);
   EXPECT_EQ(first.size(), 38u);
   EXPECT_EQ(first.front(), '{');
 }
 
-TEST_F(StoreTest, UncommittedWorkRollsBack) {
+TEST_P(StoreTest, UncommittedWorkRollsBack) {
   {
-    auto tx = store.begin(true);
+    auto tx = store->begin(true);
     Tenant t;
     t.username = "ghost";
     t.password_hash = "h";
     t.file_id = "{F}";
     tx->add_tenant(t);
   }
-  auto tx = store.begin(false);
+  auto tx = store->begin(false);
   EXPECT_FALSE(tx->tenant_by_name("ghost").has_value());
 }
 
-TEST_F(StoreTest, SupersedingMarksOnlyThatTenantsOpenSessions) {
+TEST_P(StoreTest, SupersedingMarksOnlyThatTenantsOpenSessions) {
   const auto a = add_tenant("a"), b = add_tenant("b");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   for (auto [ticket, tenant] : {std::pair{"t1", a}, {"t2", b}}) {
     SessionRow r;
     r.ticket = ticket;
@@ -106,9 +145,9 @@ TEST_F(StoreTest, SupersedingMarksOnlyThatTenantsOpenSessions) {
   EXPECT_EQ(tx->session("t2")->status, SessionStatus::Open);
 }
 
-TEST_F(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
+TEST_P(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   OutboxRow r;
   r.kind = AccountKind::Customer;
   r.account_id = "C1";
@@ -126,9 +165,9 @@ TEST_F(StoreTest, AnAccountIsQueuedToAddAtMostOnceWhileAnAddIsOutstanding) {
   EXPECT_TRUE(tx->enqueue_add(t, r)) << "a confirmed add no longer blocks";
 }
 
-TEST_F(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
+TEST_P(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   tx->upsert_entries(t,
                      {{QbList::Customer, "L1", "Acme", "Acme", "", "1", "", true},
                       {QbList::Customer, "L2", "Bolt", "Bolt", "", "1", "", true}},
@@ -140,9 +179,9 @@ TEST_F(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   EXPECT_EQ(rows[0].full_name, "Acme Ltd");
 }
 
-TEST_F(StoreTest, AccountTextRoundTripsByteExact) {
+TEST_P(StoreTest, AccountTextRoundTripsByteExact) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   AccountRow a;
   a.account_id = "C1";
   a.name = "  Café & <Co> \"Ltd\" 'x'  ";
@@ -154,9 +193,9 @@ TEST_F(StoreTest, AccountTextRoundTripsByteExact) {
   EXPECT_EQ(back->accounting_name, a.accounting_name);
 }
 
-TEST_F(StoreTest, RemovingATenantRemovesItsData) {
+TEST_P(StoreTest, RemovingATenantRemovesItsData) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   AccountRow a;
   a.account_id = "C1";
   a.name = "X";
@@ -166,10 +205,10 @@ TEST_F(StoreTest, RemovingATenantRemovesItsData) {
 }
 
 // Security finding 1: an outbox id alone must never reach another tenant's row.
-TEST_F(StoreTest, OutboxRowsAreReachedOnlyThroughTheirOwnTenant) {
+TEST_P(StoreTest, OutboxRowsAreReachedOnlyThroughTheirOwnTenant) {
   const auto a = add_tenant("a");
   const auto b = add_tenant("b");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   OutboxRow r;
   r.kind = AccountKind::Customer;
   r.account_id = "C1";
@@ -186,29 +225,32 @@ TEST_F(StoreTest, OutboxRowsAreReachedOnlyThroughTheirOwnTenant) {
 }
 
 // Security finding 6: concurrent failures must all count (no read-modify-write race).
-TEST_F(StoreTest, LoginFailuresCountAtomicallyAcrossConnections) {
+TEST_P(StoreTest, LoginFailuresCountAtomicallyAcrossConnections) {
   const auto t = add_tenant("a");
   std::vector<std::thread> threads;
   for (int i = 0; i < 40; ++i)
     threads.emplace_back([&] {
-      auto tx = store.begin(true);
+      auto tx = store->begin(true);
       tx->record_login_failure(t, 100);
       tx->commit();
     });
   for (auto& th : threads) th.join();
-  auto tx = store.begin(false);
+  auto tx = store->begin(false);
   EXPECT_EQ(tx->tenant(t)->failed_logins, 40);
 }
 
-TEST_F(StoreTest, TheDatabaseFileIsReadableByItsOwnerOnly) {
+TEST(SqliteStoreFile, TheDatabaseFileIsReadableByItsOwnerOnly) {
+  test::TempDir dir;
+  const std::string path = (dir / "qblink.db").string();
+  SqliteStore store(path);
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "it holds password hashes";
 }
 
-TEST_F(StoreTest, UpsertSaysWhatItDidAndANewAccountingNameDropsTheOldLink) {
+TEST_P(StoreTest, UpsertSaysWhatItDidAndANewAccountingNameDropsTheOldLink) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   AccountRow a;
   a.kind = AccountKind::Customer;
   a.account_id = "C1";
@@ -230,9 +272,9 @@ TEST_F(StoreTest, UpsertSaysWhatItDidAndANewAccountingNameDropsTheOldLink) {
   EXPECT_GT(after.changed_at, linked.changed_at) << "the API's changed_since sees it";
 }
 
-TEST_F(StoreTest, RunsLeftRunningAreAbandoned) {
+TEST_P(StoreTest, RunsLeftRunningAreAbandoned) {
   const auto t = add_tenant("a");
-  auto tx = store.begin(true);
+  auto tx = store->begin(true);
   const auto run = tx->start_run(t, 100);
   EXPECT_EQ(tx->abandon_runs(t, 200), 1);
   EXPECT_EQ(tx->run(run)->outcome, "abandoned");

@@ -19,7 +19,7 @@ using store::AddState;
 class ApprovalTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   Service service{store};
   admin::Service admin{store};
   sim::Company company;

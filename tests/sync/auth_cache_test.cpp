@@ -22,7 +22,7 @@ using Login = std::pair<std::string, std::uint64_t>;
 class AuthCacheTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   std::int64_t now = 1'700'000'000;
   Service service{store, ServiceOptions{}, [this] { return now; }};
 

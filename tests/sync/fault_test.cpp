@@ -23,7 +23,7 @@ struct World {
   enum class Stage { Fresh, Authenticated, RequestSent };
 
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   Service service{store};
   sim::Company company;
   std::unique_ptr<sim::FakeQuickBooks> qb;

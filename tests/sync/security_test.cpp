@@ -43,7 +43,7 @@ std::string fingerprint(store::Store& store, const std::string& user) {
 class CrossTenantTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   Service service{store};
   std::string owner;
   std::vector<store::OutboxId> victim_rows;
@@ -190,7 +190,7 @@ TEST_F(CrossTenantTest, ARecordWithoutAListIdIsNeverLinked) {
 // Medium finding 4: an answer is capped in records (parsed before the write transaction opens).
 TEST(ResponseCap, AnAnswerWithTooManyRecordsIsRefusedNotApplied) {
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   ServiceOptions o;
   o.max_records_per_response = 10;
   Service service(store, o);
@@ -217,7 +217,7 @@ TEST(ResponseCap, AnAnswerWithTooManyRecordsIsRefusedNotApplied) {
 class ThrottleTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   std::int64_t now = 1'000'000;
   Service service{store, ServiceOptions{}, [this] { return now; }};
 

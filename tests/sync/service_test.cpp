@@ -21,7 +21,7 @@ using reconcile::AccountKind;
 class ServiceTest : public ::testing::Test {
  protected:
   test::TempDir dir;
-  store::Store store{(dir / "q.db").string()};
+  store::SqliteStore store{(dir / "q.db").string()};
   Service service{store};
   sim::Company company;
   std::string owner;
