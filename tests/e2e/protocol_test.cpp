@@ -2,6 +2,9 @@
 // simulated Web Connector and by raw requests.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "e2e/harness.h"
 #include "http/client.h"
 #include "support/tenant.h"
@@ -174,6 +177,39 @@ TEST(Superseding, ANewSessionReplacesTheOpenOneAndTheOldTicketIsToldWhy) {
             std::string::npos);
   a.ticket = second[0];
   EXPECT_NE(h.service->send_request_xml(a), "") << "the new session is served at once";
+}
+
+// Two instances on one database (a second store and service, as a second `qblink serve` has):
+// the session opened on one is superseded by an authenticate landing on the other, even while
+// the first instance is in the middle of one of its calls.
+TEST(Superseding, AnAuthenticateOnAnotherInstanceReplacesTheOpenSession) {
+  Harness h;
+  h.add_tenant("acme");
+  h.add_accounts("acme", AccountKind::Customer, {{"C1", "Acme Plumbing Ltd", ""}});
+  auto other_store = store::open(h.db_path);
+  sync::Service other(*other_store);
+  const auto first = h.service->authenticate("acme", "secret-pw");
+  ASSERT_EQ(first.size(), 2u);
+  std::vector<std::string> second;
+  {
+    // Instance A is inside a call of the tenant (its write transaction holds the tenant).
+    auto busy = h.store->begin(true);
+    busy->lock_tenant(busy->tenant_by_name("acme")->id);
+    std::thread b([&] { second = other.authenticate("acme", "secret-pw"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    busy->commit();
+    b.join();
+  }
+  ASSERT_EQ(second.size(), 2u);
+  ASSERT_NE(second[0], "");
+  sync::SendRequestArgs a;
+  a.ticket = first[0];
+  a.qbxml_major = 13;
+  EXPECT_EQ(h.service->send_request_xml(a), "") << "the superseded session gets no work";
+  EXPECT_NE(h.service->get_last_error(first[0]).find("replaced by a newer session"),
+            std::string::npos);
+  a.ticket = second[0];
+  EXPECT_NE(h.service->send_request_xml(a), "") << "the new session is served on instance A";
 }
 
 TEST(Tickets, ExpireWhenIdle) {

@@ -11,6 +11,7 @@
 #include "sim/fake_quickbooks.h"
 #include "store/database.h"
 #include "store/store.h"
+#include "support/pg_support.h"
 #include "support/tenant.h"
 #include "support/test_support.h"
 #include "sync/service.h"
@@ -22,14 +23,15 @@ namespace {
 struct World {
   enum class Stage { Fresh, Authenticated, RequestSent };
 
-  test::TempDir dir;
-  store::SqliteStore store{(dir / "q.db").string()};
+  test::TestDatabase db;
+  std::unique_ptr<store::Store> opened = store::open(db.db());
+  store::Store& store = *opened;
   Service service{store};
   sim::Company company;
   std::unique_ptr<sim::FakeQuickBooks> qb;
   std::string owner, ticket, request;
 
-  explicit World(Stage stage) {
+  World(Stage stage, store::Engine engine) : db(engine) {
     company = sim::parse_company_json(R"({"customers": [{"name": "Acme Ltd"}]})");
     sim::normalize_company(company);
     owner = test::seed_tenant(store, "acme", "secret-pw",
@@ -101,14 +103,16 @@ std::vector<Method> methods() {
   };
 }
 
-class FaultTest : public ::testing::TestWithParam<Method> {};
+// Both engines: PostgreSQL when QBLINK_TEST_PG is set.
+class FaultTest : public ::testing::TestWithParam<std::tuple<Method, store::Engine>> {};
 
 TEST_P(FaultTest, EveryStatementThatFailsGetsAnAnswerNotAnException) {
-  const Method& m = GetParam();
+  const auto& [m, engine] = GetParam();
+  QBLINK_SKIP_WITHOUT_PG(engine);
   // How many statements the call runs when nothing fails.
   std::int64_t statements = 0;
   {
-    World w(m.stage);
+    World w(m.stage, engine);
     auto faults = std::make_shared<store::FaultInjector>();
     w.store.set_fault_injector(faults);
     ASSERT_EQ(m.call(w), "");
@@ -116,7 +120,7 @@ TEST_P(FaultTest, EveryStatementThatFailsGetsAnAnswerNotAnException) {
   }
   ASSERT_GT(statements, 0);
   for (std::int64_t n = 1; n <= statements; ++n) {
-    World w(m.stage);
+    World w(m.stage, engine);
     auto faults = std::make_shared<store::FaultInjector>();
     faults->fail_at = n;
     w.store.set_fault_injector(faults);
@@ -135,8 +139,14 @@ TEST_P(FaultTest, EveryStatementThatFailsGetsAnAnswerNotAnException) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(WebConnector, FaultTest, ::testing::ValuesIn(methods()),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(WebConnector, FaultTest,
+                         ::testing::Combine(::testing::ValuesIn(methods()),
+                                            ::testing::Values(store::Engine::Sqlite,
+                                                              store::Engine::Postgres)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" +
+                                  test::engine_name(std::get<1>(info.param));
+                         });
 
 }  // namespace
 }  // namespace qblink::sync
