@@ -137,11 +137,18 @@ class ServerProcess {
       execv(binary.c_str(), argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 400; ++i) {
+    // Generous: sanitizer builds on a loaded machine start slowly (tests/multi uses this too).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
       try {
         http::Client c(base() + "/health");
         if (c.get("/health").status == 200) return;
       } catch (const std::exception&) {
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("qblink serve exited at start (see its output above)");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
