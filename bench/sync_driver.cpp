@@ -5,11 +5,12 @@
 // returned, the server's CPU seconds (utime + stime from /proc/PID/stat, read just before
 // serverVersion and just after closeConnection: authenticate included) and its peak RSS (VmHWM).
 //   sync_driver [QB_CUSTOMERS=20000] [ACCOUNTS_EXISTING=15000] [ACCOUNTS_NEW=5000]
-//               [--no-change-runs N=1] [--cold] [--all-linked] [-- serve args...]
+//               [--no-change-runs N=1] [--cold] [--all-linked] [--db DB] [-- serve args...]
 // The first session is the first (full) sync; the next N are no-change (incremental) runs.
 // --cold restarts the server before each no-change run (no password remembered in memory);
 // --all-linked types the Accounting Setup name on every existing account, so that the first sync
-// links them all (a tenant with ACCOUNTS_EXISTING linked customers).
+// links them all (a tenant with ACCOUNTS_EXISTING linked customers). --db runs on an existing,
+// empty database instead of a new SQLite file (e.g. a postgresql:// URI).
 #include <unistd.h>
 
 #include <chrono>
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional, extra;
   int no_change_runs = 1;
   bool cold = false, all_linked = false;
+  std::string db_arg;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") {
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
       cold = true;
     else if (arg == "--all-linked")
       all_linked = true;
+    else if (arg == "--db" && i + 1 < argc)
+      db_arg = argv[++i];
     else
       positional.push_back(arg);
   }
@@ -65,13 +69,13 @@ int main(int argc, char** argv) {
   const fs::path dir =
       fs::temp_directory_path() / ("qblink-sync-driver-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const std::string db = (dir / "qblink.db").string();
+  const std::string db = db_arg.empty() ? (dir / "qblink.db").string() : db_arg;
 
   sim::Company company = bench::load_company(qb_customers);
   std::string owner;
   {
-    store::SqliteStore store(db);
-    auto tx = store.begin(true);
+    auto store = store::open(db);
+    auto tx = store->begin(true);
     // The first sync adds the 5,000 new accounts in the same session: no approval step.
     bench::seed_load_tenant(*tx, "load", sync::hash_password("secret-pw"), existing, fresh,
                             all_linked);

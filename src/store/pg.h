@@ -60,7 +60,12 @@ class Query {
   Query& bind_null(int index);
   template <typename... Args>
   Query& bind_all(const Args&... args) {
-    int i = 0;
+    return bind_from(1, args...);
+  }
+  // Binds parameters `first`, `first` + 1, ... (one row of a multi-row statement).
+  template <typename... Args>
+  Query& bind_from(int first, const Args&... args) {
+    int i = first - 1;
     (bind(++i, args), ...);
     return *this;
   }

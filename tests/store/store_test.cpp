@@ -179,6 +179,34 @@ TEST_P(StoreTest, SnapshotUpsertFollowsRenamesAndDeleteUnseenRemovesTheRest) {
   EXPECT_EQ(rows[0].full_name, "Acme Ltd");
 }
 
+// Pages of hundreds of entries (written in multi-row statements on PostgreSQL), a repeated
+// ListID in one page (the last one wins), then a second run updating them all.
+TEST_P(StoreTest, LargeSnapshotPagesAreWrittenWholeAndTheLastOfARepeatedListIdWins) {
+  const auto t = add_tenant("a");
+  auto tx = store->begin(true);
+  std::vector<QbRow> page;
+  for (int i = 0; i < 620; ++i) {
+    const auto id = "L" + std::to_string(i);
+    page.push_back({QbList::Customer, id, "Name " + id, "Name " + id, "", "1", "", true});
+  }
+  page[300].list_id = page[299].list_id;  // the same entry twice in one page
+  page[300].full_name = "Renamed";
+  tx->upsert_entries(t, page, 1);
+  auto rows = tx->entries(t);
+  ASSERT_EQ(rows.size(), 619u);
+  for (const auto& r : rows) {
+    if (r.list_id == "L299") {
+      EXPECT_EQ(r.full_name, "Renamed");
+    }
+  }
+  for (auto& r : page) r.edit_sequence = "2";
+  tx->upsert_entries(t, page, 2);
+  EXPECT_EQ(tx->delete_unseen(t, QbList::Customer, 2), 0);
+  rows = tx->entries(t);
+  ASSERT_EQ(rows.size(), 619u);
+  for (const auto& r : rows) EXPECT_EQ(r.edit_sequence, "2");
+}
+
 TEST_P(StoreTest, AccountTextRoundTripsByteExact) {
   const auto t = add_tenant("a");
   auto tx = store->begin(true);
