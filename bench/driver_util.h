@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,8 +20,65 @@
 #include <vector>
 
 #include "http/client.h"
+#include "sim/company.h"
+#include "store/guid.h"
+#include "store/store.h"
 
 namespace qblink::bench {
+
+// A QuickBooks date-time (Pacific time, as QuickBooks writes it) for unix time `t`.
+inline std::string qb_time(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S-08:00", &tm);
+  return buf;
+}
+
+// The load company: `customers` names "Customer 1000NN Services", modified over the past months,
+// ten minutes apart.
+inline sim::Company load_company(int customers) {
+  sim::Company company;
+  company.company_name = "Load Test Co";
+  const std::time_t base = 1735689600;  // 2025-01-01
+  for (int i = 0; i < customers; ++i) {
+    sim::Entity e;
+    e.name = "Customer " + std::to_string(100000 + i) + " Services";
+    e.time_created = e.time_modified = qb_time(base + static_cast<std::time_t>(i) * 600);
+    company.customers.push_back(std::move(e));
+  }
+  company.clock = static_cast<long long>(customers) * 600 + 3600;
+  sim::normalize_company(company);
+  return company;
+}
+
+// Adds tenant `user` (no approval step: the load's adds go in the same session) with `existing`
+// accounts named like load_company's customers and `fresh` new ones. `all_linked`: every existing
+// account has its Accounting Setup name typed (the first sync links them all); otherwise two
+// thirds do and the rest are matched by name. Returns the tenant's id.
+inline store::TenantId seed_load_tenant(store::Tx& tx, const std::string& user,
+                                        const std::string& password_hash, int existing, int fresh,
+                                        bool all_linked) {
+  store::Tenant t;
+  t.username = user;
+  t.password_hash = password_hash;
+  t.file_id = store::make_guid();
+  const auto id = tx.add_tenant(t);
+  tx.set_auto_add_limit(id, store::kUnlimitedAdds);
+  for (int i = 0; i < existing + fresh; ++i) {
+    store::AccountRow a;
+    a.account_id = "A" + std::to_string(i);
+    if (i < existing) {
+      a.name = "Customer " + std::to_string(100000 + i) + " Services";
+      if (all_linked || i % 3 != 0) a.accounting_name = a.name;  // typed in Accounting Setup
+    } else {
+      a.name = "New Account " + std::to_string(i);
+    }
+    a.phone = "555-0100";
+    tx.upsert_account(id, a);
+  }
+  return id;
+}
 
 struct ProcStats {
   double cpu_seconds = 0;  // utime + stime, all threads (clock ticks: 10 ms resolution)
@@ -65,7 +123,8 @@ inline std::string server_binary(const char* built) {
 }
 
 // `qblink --db DB serve --listen 127.0.0.1:PORT EXTRA...` as a child process, ready (GET /health
-// answers 200) when the constructor returns; SIGTERM and reaped by the destructor.
+// answers 200) when the constructor returns; SIGTERM and reaped by the destructor. Also used by
+// the multi-instance tests (tests/multi/), which kill instances mid-session.
 class ServerProcess {
  public:
   ServerProcess(const std::string& binary, const std::string& db,
@@ -86,23 +145,37 @@ class ServerProcess {
       execv(binary.c_str(), argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 400; ++i) {
+    // Generous: sanitizer builds on a loaded machine start slowly (tests/multi uses this too).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
       try {
         http::Client c(base() + "/health");
         if (c.get("/health").status == 200) return;
       } catch (const std::exception&) {
       }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("qblink serve exited at start (see its output above)");
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
+    stop(SIGKILL);
     throw std::runtime_error("qblink serve did not answer /health");
   }
-  ~ServerProcess() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  ~ServerProcess() { stop(SIGTERM); }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Sends `sig` (SIGKILL: the machine dies mid-session) and reaps the process; once only.
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  bool running() const { return pid_ > 0; }
 
   pid_t pid() const { return pid_; }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }

@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,7 +27,6 @@
 #include "sim/company.h"
 #include "sim/fake_quickbooks.h"
 #include "sim/web_connector.h"
-#include "store/guid.h"
 #include "store/store.h"
 #include "sync/auth.h"
 
@@ -36,14 +34,6 @@ namespace {
 
 using namespace qblink;
 using Clock = std::chrono::steady_clock;
-
-std::string qb_time(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S-08:00", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -81,43 +71,15 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   const std::string db = db_arg.empty() ? (dir / "qblink.db").string() : db_arg;
 
-  // The company: customers modified over the past months, ten minutes apart.
-  sim::Company company;
-  company.company_name = "Load Test Co";
-  const std::time_t base = 1735689600;  // 2025-01-01
-  for (int i = 0; i < qb_customers; ++i) {
-    sim::Entity e;
-    e.name = "Customer " + std::to_string(100000 + i) + " Services";
-    e.time_created = e.time_modified = qb_time(base + static_cast<std::time_t>(i) * 600);
-    company.customers.push_back(std::move(e));
-  }
-  company.clock = static_cast<long long>(qb_customers) * 600 + 3600;
-  sim::normalize_company(company);
-
+  sim::Company company = bench::load_company(qb_customers);
   std::string owner;
   {
     auto store = store::open(db);
     auto tx = store->begin(true);
-    store::Tenant t;
-    t.username = "load";
-    t.password_hash = sync::hash_password("secret-pw");
-    t.file_id = store::make_guid();
-    const auto id = tx->add_tenant(t);
     // The first sync adds the 5,000 new accounts in the same session: no approval step.
-    tx->set_auto_add_limit(id, store::kUnlimitedAdds);
+    bench::seed_load_tenant(*tx, "load", sync::hash_password("secret-pw"), existing, fresh,
+                            all_linked);
     owner = tx->owner_id();
-    for (int i = 0; i < existing + fresh; ++i) {
-      store::AccountRow a;
-      a.account_id = "A" + std::to_string(i);
-      if (i < existing) {
-        a.name = "Customer " + std::to_string(100000 + i) + " Services";
-        if (all_linked || i % 3 != 0) a.accounting_name = a.name;  // typed in Accounting Setup
-      } else {
-        a.name = "New Account " + std::to_string(i);
-      }
-      a.phone = "555-0100";
-      tx->upsert_account(id, a);
-    }
     tx->commit();
   }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "api/webhooks.h"
 #include "cli/commands.h"
@@ -30,6 +31,7 @@ struct ServeArgs {
   unsigned workers = 4;
   std::size_t max_connections = 512;
   std::size_t max_connections_per_ip = 64;
+  std::vector<std::string> trusted_proxies;  // balancers whose X-Forwarded-For names the client
   int page_size = 500;
   std::int64_t password_cache_seconds = 600;
   int max_concurrent_hashes = 2;
@@ -131,6 +133,11 @@ void add_serve_command(CLI::App& app, Context& ctx) {
                   "Concurrent connections cap (default 512)");
   cmd->add_option("--max-connections-per-ip", args->max_connections_per_ip,
                   "Concurrent connections cap per client address (default 64)");
+  cmd->add_option("--trusted-proxy", args->trusted_proxies,
+                  "IP address of a load balancer in front (repeatable): its X-Forwarded-For "
+                  "names the client that login and API throttles count")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--page-size", args->page_size, "MaxReturned per QuickBooks query page");
   cmd->add_option("--keep-log-days", args->keep_log_days,
                   "Prune sync-log events and runs older than this, daily (default 180; 0 = never)")
@@ -179,6 +186,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       throw Error("--max-connections and --max-connections-per-ip must be at least 1");
     o.max_connections = args->max_connections;
     o.max_connections_per_ip = args->max_connections_per_ip;
+    o.trusted_proxies = args->trusted_proxies;
 
     // Held while serving: `qblink restore` refuses while any server uses the database.
     // (SQLite only: on PostgreSQL, restoring is pg_restore's business and instances share.)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "sim/company.h"
@@ -18,7 +19,7 @@ namespace qblink::cli {
 namespace {
 
 struct SimulateArgs {
-  std::string url;
+  std::vector<std::string> urls;  // several: one call each in turn, as a load balancer would
   std::string user;
   bool password_stdin = false;
   std::string company_file;
@@ -31,10 +32,12 @@ struct SimulateArgs {
   bool json = false;
 };
 
-nlohmann::json to_json(int run, const sim::SessionResult& r) {
+// With several URLs each call also says which server it went to (0 = the first --url).
+nlohmann::json to_json(int run, const sim::SessionResult& r, bool several) {
   nlohmann::json calls = nlohmann::json::array();
   for (const auto& c : r.calls) {
     calls.push_back({{"method", c.method}, {"request", c.request}, {"outcome", c.outcome}});
+    if (several) calls.back()["server"] = c.server;
   }
   auto optional_int = [](const std::optional<int>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -54,10 +57,12 @@ nlohmann::json to_json(int run, const sim::SessionResult& r) {
           {"warnings", r.warnings}};
 }
 
-void print_human(int run, int runs, const sim::SessionResult& r) {
+void print_human(int run, int runs, const sim::SessionResult& r, bool several) {
   std::cout << "run " << run << "/" << runs << "\n";
   for (const auto& c : r.calls) {
-    std::cout << "  " << c.method << "(" << c.request << ") -> " << c.outcome << "\n";
+    std::cout << "  ";
+    if (several) std::cout << "[" << c.server << "] ";
+    std::cout << c.method << "(" << c.request << ") -> " << c.outcome << "\n";
   }
   for (const auto& w : r.warnings) std::cout << "  warning: " << w << "\n";
   if (r.ok) {
@@ -82,7 +87,9 @@ void run_simulate(const SimulateArgs& args) {
   }
 
   sim::WebConnectorOptions options;
-  options.url = args.url;
+  options.url = args.urls.at(0);  // CLI11 requires one
+  options.more_urls.assign(args.urls.begin() + 1, args.urls.end());
+  const bool several = args.urls.size() > 1;
   options.user = args.user;
   options.password = read_password_stdin();
   options.owner_id = args.owner_id;
@@ -102,9 +109,9 @@ void run_simulate(const SimulateArgs& args) {
     // QuickBooks keeps what it applied even when the session failed afterwards.
     sim::save_company(company, company_path);
     if (args.json) {
-      std::cout << to_json(run, result).dump() << std::endl;
+      std::cout << to_json(run, result, several).dump() << std::endl;
     } else {
-      print_human(run, args.runs, result);
+      print_human(run, args.runs, result, several);
     }
     if (!result.ok && !result.fault_injected) {
       ++protocol_errors;
@@ -124,8 +131,12 @@ void add_simulate_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<SimulateArgs>();
   auto* cmd = app.add_subcommand(
       "simulate", "Play the QuickBooks Web Connector against a QBWC server, with a fake company");
-  cmd->add_option("--url", args->url, "The server's AppURL, e.g. http://localhost:8080/qbwc")
-      ->required();
+  cmd->add_option("--url", args->urls,
+                  "The server's AppURL, e.g. http://localhost:8080/qbwc; repeat it for several "
+                  "instances: each call goes to the next one in turn (round-robin)")
+      ->required()
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--user", args->user, "UserName from the .qwc")->required();
   cmd->add_flag("--password-stdin", args->password_stdin,
                 "Read the password from standard input (first line)")

@@ -125,7 +125,7 @@ struct Client::Impl {
     run();
     if (ec) {
       disconnect();
-      throw ClientError("cannot connect to " + url.scheme + "://" + where + ": " + ec.message());
+      throw ConnectError("cannot connect to " + url.scheme + "://" + where + ": " + ec.message());
     }
     lowest().socket().set_option(tcp::no_delay(true), ec);
 

@@ -35,6 +35,11 @@ struct ClientOptions {
 struct ClientError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// No connection could be made (refused, unreachable, timed out): the request was never sent, so
+// a load balancer may give it to another server.
+struct ConnectError : ClientError {
+  using ClientError::ClientError;
+};
 
 class Client {
  public:
@@ -45,7 +50,8 @@ class Client {
 
   // POST to the URL's path. `soap_action` is given bare; it is sent quoted, as QBWC does.
   // Reconnects once if a kept-alive connection was closed by the server.
-  // Throws ClientError on connection, TLS or timeout failures; HTTP errors are returned.
+  // Throws ClientError on connection, TLS or timeout failures (ConnectError when no connection
+  // could be made); HTTP errors are returned.
   Response post(const std::string& body, const std::string& soap_action,
                 const std::string& content_type = "text/xml; charset=utf-8");
   // GET `target` (path + query) on the URL's host. Same error rules as post().

@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -163,6 +164,14 @@ class Connection {
 
 // State shared by the listener and its connections. It outlives every connection (see the
 // member order of Server::Impl).
+// An address as text, an IPv4-mapped IPv6 address (an IPv4 peer of a dual-stack listener) as
+// plain IPv4, so that a trusted proxy is recognised either way.
+std::string canonical_address(const net::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
 struct Shared {
   using Registration = std::list<std::weak_ptr<Connection>>::iterator;
 
@@ -484,10 +493,42 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     request.soap_action = unquote(msg[bhttp::field::soapaction]);
     request.content_type = std::string(msg[bhttp::field::content_type]);
     request.remote = remote_;
-    request.client_ip = ip_;
+    request.client_ip = client_address(msg);
     for (const auto& field : msg)
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     return request;
+  }
+
+  // The peer, or behind a trusted proxy the rightmost X-Forwarded-For address that no trusted
+  // proxy added (ServerOptions::trusted_proxies). Anything unreadable: the peer.
+  std::string client_address(const bhttp::request<bhttp::string_body>& msg) const {
+    const auto& trusted = shared_.options.trusted_proxies;
+    const auto is_trusted = [&](const std::string& ip) {
+      return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+    };
+    error_code ec;
+    const auto peer = net::ip::make_address(ip_, ec);
+    if (ec || !is_trusted(canonical_address(peer))) return ip_;
+    std::vector<std::string> hops;
+    for (const auto& field : msg) {
+      if (!beast::iequals(field.name_string(), "X-Forwarded-For")) continue;
+      const std::string value(field.value());
+      for (std::size_t start = 0; start <= value.size();) {
+        const auto comma = std::min(value.find(',', start), value.size());
+        hops.emplace_back(value.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+    for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+      const auto first = hop->find_first_not_of(" \t");
+      const auto last = hop->find_last_not_of(" \t");
+      if (first == std::string::npos) return ip_;
+      const auto address = net::ip::make_address(hop->substr(first, last - first + 1), ec);
+      if (ec) return ip_;
+      const auto text = canonical_address(address);
+      if (!is_trusted(text)) return text;
+    }
+    return ip_;
   }
 
   void release_budget() {
@@ -849,6 +890,14 @@ Server::Server(ServerOptions options, Endpoint endpoint)
     throw ConfigError("refusing plain HTTP on " + o.host +
                       ": the Web Connector refuses plain HTTP for any host but localhost; use "
                       "--tls-cert/--tls-key, or --allow-http behind a TLS proxy");
+  }
+  for (auto& proxy : o.trusted_proxies) {
+    error_code bad;
+    const auto address = net::ip::make_address(proxy, bad);
+    if (bad)
+      throw ConfigError("--trusted-proxy wants an IP address, got '" + proxy +
+                        "' (name each balancer's address; no ranges)");
+    proxy = canonical_address(address);  // the form peers are compared in
   }
   if (o.io_threads == 0) o.io_threads = 1;
   if (o.worker_threads == 0) o.worker_threads = 1;

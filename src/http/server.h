@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "http/message.h"
 
@@ -44,6 +45,11 @@ struct ServerOptions {
   // TLS: before any handshake), so they cost neither a file handle for long nor CPU.
   std::size_t max_connections = 512;
   std::size_t max_connections_per_ip = 64;
+  // Load balancers in front (IP addresses, exact): a request from one of them names its client
+  // in X-Forwarded-For, and Request::client_ip (the key of login and API throttles) is that
+  // client: the rightmost address no trusted proxy added. The connection caps still count the
+  // balancer's own address.
+  std::vector<std::string> trusted_proxies;
   unsigned io_threads = 1;
   unsigned worker_threads = 4;
   // wait(true) also handles SIGHUP: reload_tls(), then this (e.g. reopen the log file). It runs

@@ -73,8 +73,9 @@ std::string message_set_summary(std::string_view qbxml, bool response) {
 // One run_session(): the call sequence of QBWC 2.x (qbwc-protocol.md §1, PG ch. 2).
 class Session {
  public:
-  Session(const WebConnectorOptions& options, FakeQuickBooks& qb, int& responses_seen)
-      : options_(options), qb_(qb), responses_seen_(responses_seen) {}
+  Session(const WebConnectorOptions& options, FakeQuickBooks& qb, int& responses_seen,
+          std::size_t& next_server)
+      : options_(options), qb_(qb), responses_seen_(responses_seen), next_server_(next_server) {}
 
   SessionResult run() {
     try {
@@ -106,24 +107,47 @@ class Session {
   }
 
   bool connect() {
-    http::Url url;
-    try {
-      url = http::parse_url(options_.url);
-    } catch (const std::exception& e) {
-      return fail(std::string("invalid URL: ") + e.what());
-    }
-    // QBWC1010: only SSL (https) applications are allowed, except on localhost (PG p.87).
-    if (url.scheme != "https" && !http::is_loopback_host(url.host)) {
-      return fail("QBWC1010: the Web Connector only talks https to a host other than localhost (" +
-                  options_.url + ")");
+    std::vector<std::string> urls{options_.url};
+    urls.insert(urls.end(), options_.more_urls.begin(), options_.more_urls.end());
+    for (const auto& u : urls) {
+      http::Url url;
+      try {
+        url = http::parse_url(u);
+      } catch (const std::exception& e) {
+        return fail(std::string("invalid URL: ") + e.what());
+      }
+      // QBWC1010: only SSL (https) applications are allowed, except on localhost (PG p.87).
+      if (url.scheme != "https" && !http::is_loopback_host(url.host)) {
+        return fail(
+            "QBWC1010: the Web Connector only talks https to a host other than localhost (" + u +
+            ")");
+      }
     }
     http::ClientOptions copts;
     copts.expect_continue = true;  // every QBWC request carries Expect: 100-continue (CAP08)
     copts.verify_tls = options_.verify_tls;
     copts.ca_file = options_.ca_file;
     copts.user_agent = kUserAgent;
-    client_ = std::make_unique<http::Client>(options_.url, copts);
+    for (const auto& u : urls) clients_.push_back(std::make_unique<http::Client>(u, copts));
     return true;
+  }
+
+  // POSTs to the server whose turn it is; one that refuses the connection passes the turn on
+  // (a balancer retries a request that never reached a server). Returns the server's index.
+  std::size_t post(const std::string& body, Method method, http::Response& response) {
+    const std::size_t n = clients_.size();
+    for (std::size_t tried = 1;; ++tried) {
+      const std::size_t server = next_server_++ % n;
+      try {
+        response = clients_[server]->post(body, envelope::soap_action_uri(method));
+        return server;
+      } catch (const http::ConnectError& e) {
+        if (tried == n) throw;
+        result_.warnings.push_back(std::string(envelope::method_name(method)) + ": server " +
+                                   std::to_string(server) + " refused (" + e.what() +
+                                   "); sent to the next one");
+      }
+    }
   }
 
   // Posts one request and parses the answer with `parse`; on any failure records it and returns
@@ -134,21 +158,22 @@ class Session {
                         const std::function<std::string(const T&)>& describe) {
     const std::string name(envelope::method_name(method));
     http::Response response;
+    std::size_t server = next_server_ % clients_.size();
     try {
-      response = client_->post(body, envelope::soap_action_uri(method));
+      server = post(body, method, response);
     } catch (const std::exception& e) {
       const std::string why = name + ": no answer from the server: " + e.what();
-      result_.calls.push_back({name, std::move(summary), "error: " + why});
+      result_.calls.push_back({name, std::move(summary), "error: " + why, server});
       fail(why);
       return std::nullopt;
     }
     auto parsed = parse(HttpAnswer{response.status, response.content_type, response.body});
     if (!parsed) {
-      result_.calls.push_back({name, std::move(summary), "error: " + parsed.error()});
+      result_.calls.push_back({name, std::move(summary), "error: " + parsed.error(), server});
       fail(parsed.error());
       return std::nullopt;
     }
-    result_.calls.push_back({name, std::move(summary), describe(parsed.value())});
+    result_.calls.push_back({name, std::move(summary), describe(parsed.value()), server});
     return std::move(parsed).value();
   }
 
@@ -319,9 +344,11 @@ class Session {
       }
       const ProcessOutcome outcome = qb_.process(*request);
       ++responses_seen_;
+      if (options_.after_quickbooks)
+        options_.after_quickbooks(*request, result_.calls.back().server);
       if (options_.drop_response_at && *options_.drop_response_at == responses_seen_) {
         // The network fails after QuickBooks applied the request: the server never hears of it.
-        client_->disconnect();
+        for (auto& client : clients_) client->disconnect();
         result_.fault_injected = true;
         fail("connection lost after QuickBooks processed request #" +
              std::to_string(responses_seen_) + " (" + message_set_summary(*request, false) +
@@ -389,7 +416,8 @@ class Session {
   const WebConnectorOptions& options_;
   FakeQuickBooks& qb_;
   int& responses_seen_;
-  std::unique_ptr<http::Client> client_;
+  std::size_t& next_server_;
+  std::vector<std::unique_ptr<http::Client>> clients_;  // one per server, kept alive
   std::string ticket_;
   bool qb_session_open_ = false;
   SessionResult result_;
@@ -400,6 +428,8 @@ class Session {
 WebConnector::WebConnector(WebConnectorOptions options, FakeQuickBooks& quickbooks)
     : options_(std::move(options)), qb_(quickbooks) {}
 
-SessionResult WebConnector::run_session() { return Session(options_, qb_, responses_seen_).run(); }
+SessionResult WebConnector::run_session() {
+  return Session(options_, qb_, responses_seen_, next_server_).run();
+}
 
 }  // namespace qblink::sim

@@ -1,6 +1,8 @@
 #pragma once
 // A QBWC client that drives any QBWC server exactly as the real Web Connector does, and is as
 // strict about the answers.
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +13,11 @@ namespace qblink::sim {
 
 struct WebConnectorOptions {
   std::string url;  // the AppURL, e.g. http://127.0.0.1:8080/qbwc
+  // Further instances of the same service. When set, each SOAP call goes to the next server of
+  // {url, more_urls...} in turn, as a round-robin load balancer in front of them would send it;
+  // a server that refuses the connection is skipped for that call (the request never reached
+  // it, so a balancer retries it elsewhere). The turn carries over from session to session.
+  std::vector<std::string> more_urls;
   std::string user;
   std::string password;
   std::string owner_id;  // from the .qwc; empty = none
@@ -24,12 +31,17 @@ struct WebConnectorOptions {
   std::string ca_file;           // with verify_tls; empty = the system's
   int noop_pause_ms = 5000;      // getLastError "NoOp": QBWC waits 5 s (PG p.72); tests use 0
   int max_round_trips = 10'000;  // sendRequestXML calls in one session before declaring a loop
+  // Test seam: called after QuickBooks processed the `request` that the server at index `server`
+  // (0 = url, i = more_urls[i - 1]) handed out, before its response goes back (e.g. to kill
+  // that server in between).
+  std::function<void(const std::string& request, std::size_t server)> after_quickbooks;
 };
 
 struct CallRecord {
-  std::string method;   // "authenticate", "sendRequestXML", ...
-  std::string request;  // a short summary of what was sent
-  std::string outcome;  // a short summary of the answer, or "error: ..."
+  std::string method;      // "authenticate", "sendRequestXML", ...
+  std::string request;     // a short summary of what was sent
+  std::string outcome;     // a short summary of the answer, or "error: ..."
+  std::size_t server = 0;  // which server the call went to: 0 = url, i = more_urls[i - 1]
 };
 
 struct SessionResult {
@@ -67,6 +79,7 @@ class WebConnector {
   WebConnectorOptions options_;
   FakeQuickBooks& qb_;
   int responses_seen_ = 0;
+  std::size_t next_server_ = 0;  // the round-robin turn over {url, more_urls...}
 };
 
 }  // namespace qblink::sim

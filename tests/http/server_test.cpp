@@ -513,6 +513,43 @@ TEST(ServerTest, ServesRequestsFromManyThreads) {
   EXPECT_EQ(ok.load(), 100);
 }
 
+// Behind a balancer every peer is the balancer. With it named in trusted_proxies, the client is
+// the rightmost X-Forwarded-For address that no trusted proxy added (a client can put anything
+// first, never what its proxy appends); from any other peer the header means nothing.
+TEST(ServerTest, TakesTheClientAddressFromXForwardedForOnlyFromATrustedProxy) {
+  const Handler client_ip = [](const Request& r) {
+    Response out;
+    out.content_type = "text/plain";
+    out.body = r.client_ip;
+    return out;
+  };
+  auto o = local_options();
+  o.trusted_proxies = {"127.0.0.1", "10.0.0.2"};
+  Server behind(o, client_ip);
+  behind.start();
+  Server direct(local_options(), client_ip);
+  direct.start();
+  const auto ip = [](const Server& s, const std::vector<std::string>& forwarded) {
+    Client client(base_url(s));
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& f : forwarded) fields.emplace_back("X-Forwarded-For", f);
+    return client.request("GET", "/who", "", fields).body;
+  };
+  EXPECT_EQ(ip(behind, {}), "127.0.0.1");
+  EXPECT_EQ(ip(behind, {"203.0.113.7"}), "203.0.113.7");
+  EXPECT_EQ(ip(behind, {"198.51.100.1, 203.0.113.7"}), "203.0.113.7") << "the first is forged";
+  EXPECT_EQ(ip(behind, {"203.0.113.7, 10.0.0.2"}), "203.0.113.7") << "two trusted hops";
+  EXPECT_EQ(ip(behind, {"198.51.100.1", "203.0.113.7"}), "203.0.113.7") << "two fields";
+  EXPECT_EQ(ip(behind, {" 2001:db8::5 "}), "2001:db8::5");
+  EXPECT_EQ(ip(behind, {"not-an-address"}), "127.0.0.1");
+  EXPECT_EQ(ip(behind, {"10.0.0.2"}), "127.0.0.1") << "only trusted hops: the peer";
+  EXPECT_EQ(ip(direct, {"203.0.113.7"}), "127.0.0.1");
+
+  auto bad = local_options();
+  bad.trusted_proxies = {"10.0.0.0/8"};
+  EXPECT_NE(config_error(bad).find("10.0.0.0/8"), std::string::npos) << config_error(bad);
+}
+
 TEST(LoopbackTest, RecognisesLoopbackHosts) {
   for (const char* host :
        {"127.0.0.1", "127.1.2.3", "::1", "localhost", "LocalHost", "[::1]", "::ffff:127.0.0.1"}) {

@@ -400,6 +400,85 @@ TEST_F(WebConnectorTest, EndlessServerIsCaught) {
   EXPECT_EQ(r.requests_sent, 5u);
 }
 
+// ------------------------------------------------------------ several servers (issue 14)
+
+std::vector<std::size_t> servers_of(const SessionResult& r) {
+  std::vector<std::size_t> out;
+  for (const auto& c : r.calls) out.push_back(c.server);
+  return out;
+}
+
+TEST_F(WebConnectorTest, SeveralUrlsGetTheCallsRoundRobinAcrossSessions) {
+  ScriptedServer a, b, c, d;
+  d.work = {kQuery};  // d is asked for work
+  auto o = options(a);
+  o.more_urls = {b.url, c.url, d.url};
+  WebConnector wc(o, quickbooks);
+  const auto r = wc.run_session();
+  ASSERT_TRUE(r.ok) << r.error;
+  // serverVersion, clientVersion, authenticate, sendRequestXML, receiveResponseXML (100),
+  // closeConnection: one call each in turn.
+  EXPECT_EQ(servers_of(r), (std::vector<std::size_t>{0, 1, 2, 3, 0, 1}));
+  EXPECT_EQ(a.methods(), (Methods{"serverVersion", "receiveResponseXML"}));
+  EXPECT_EQ(b.methods(), (Methods{"clientVersion", "closeConnection"}));
+  EXPECT_EQ(c.methods(), (Methods{"authenticate"}));
+  EXPECT_EQ(d.methods(), (Methods{"sendRequestXML"}));
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_EQ(r.requests_sent, 1u);
+
+  // The turn carries on: the next session starts where this one stopped.
+  const auto again = wc.run_session();
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(servers_of(again).front(), 2u);
+}
+
+TEST_F(WebConnectorTest, AServerThatRefusesConnectionsIsSkippedLikeABalancerWould) {
+  ScriptedServer a, c;
+  std::string dead_url;
+  {
+    ScriptedServer gone;  // its port is closed once it is destroyed
+    dead_url = gone.url;
+  }
+  auto o = options(a);
+  o.more_urls = {dead_url, c.url};
+  WebConnector wc(o, quickbooks);
+  const auto r = wc.run_session();
+  ASSERT_TRUE(r.ok) << r.error;
+  for (const auto& call : r.calls) EXPECT_NE(call.server, 1u) << call.method;
+  EXPECT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.warnings.front().find("refused"), std::string::npos) << r.warnings.front();
+}
+
+TEST_F(WebConnectorTest, OneUrlThatRefusesFailsTheSession) {
+  std::string dead_url;
+  {
+    ScriptedServer gone;
+    dead_url = gone.url;
+  }
+  auto r =
+      run(*std::make_unique<ScriptedServer>(), [&](WebConnectorOptions& o) { o.url = dead_url; });
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("serverVersion: no answer from the server"), std::string::npos) << r.error;
+}
+
+TEST_F(WebConnectorTest, AfterQuickBooksNamesTheServerThatHandedOutTheRequest) {
+  ScriptedServer a, b;
+  a.work = {kAdd};
+  b.work = {kAdd};
+  auto o = options(a);
+  o.more_urls = {b.url};
+  std::vector<std::size_t> seen;
+  o.after_quickbooks = [&](const std::string& request, std::size_t server) {
+    EXPECT_NE(request.find("CustomerAddRq"), std::string::npos);
+    seen.push_back(server);
+  };
+  WebConnector wc(o, quickbooks);
+  const auto r = wc.run_session();
+  ASSERT_TRUE(r.ok) << r.error;
+  // serverVersion a, clientVersion b, authenticate a, sendRequestXML b.
+  EXPECT_EQ(seen, (std::vector<std::size_t>{1}));
+}
+
 TEST_F(WebConnectorTest, RefusesPlainHttpToARemoteHost) {
   ScriptedServer server;
   auto r = run(server, [](WebConnectorOptions& o) { o.url = "http://qbwc.example.com/qbwc"; });
