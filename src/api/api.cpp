@@ -679,7 +679,7 @@ struct Api::Impl {
   }
 
   std::string open_session(const Session& s, std::int64_t t) {
-    const auto sid = sync::new_ticket();
+    auto sid = sync::new_ticket();
     std::lock_guard lock(sessions_mutex);
     std::erase_if(sessions, [&](const auto& kv) { return expired(kv.second, t); });
     sessions.emplace(sid, s);

@@ -100,11 +100,11 @@ store::ApiToken revoke_token(store::Store& store, const std::optional<std::strin
 namespace qblink::api {
 
 bool is_admin_bearer(store::Store& store, std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer ";
-  if (authorization.size() <= scheme.size()) return false;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if ((authorization[i] | 0x20) != scheme[i]) return false;
-  auto token = authorization.substr(scheme.size());
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if ((authorization[i] | 0x20) != kScheme[i]) return false;
+  auto token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (token.empty()) return false;

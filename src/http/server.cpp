@@ -253,7 +253,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   // Where the connection is, so that stop() knows what it may interrupt: a connection waiting
   // for a request (fresh, handshake, idle, header) is closed; one with a request is answered.
-  enum class Phase { fresh, handshake, idle, header, body, handling, writing, closing, closed };
+  enum class Phase { Fresh, Handshake, Idle, Header, Body, Handling, Writing, Closing, Closed };
 
  public:
   // The connection was admitted (Shared::admit) for `ip`; the session releases it.
@@ -295,7 +295,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_start() {
     if (stopping_) return close_now();
     if constexpr (kTls) {
-      phase_ = Phase::handshake;
+      phase_ = Phase::Handshake;
       lowest().expires_after(opts().handshake_timeout);
       stream_.async_handshake(
           ssl::stream_base::server,
@@ -318,9 +318,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_shutdown() {
     stopping_ = true;
     switch (phase_) {
-      case Phase::handshake:
-      case Phase::idle:
-      case Phase::header: {
+      case Phase::Handshake:
+      case Phase::Idle:
+      case Phase::Header: {
         // No request to finish: abort the pending read; its handler closes the socket. A
         // composed read (async_read_header) may be between two inner reads right now, with
         // nothing to cancel, so shut the socket down too: its next read then ends at once.
@@ -339,7 +339,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void wait_for_request() {
     if (stopping_) return close_gracefully(false);
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-    phase_ = Phase::idle;
+    phase_ = Phase::Idle;
     lowest().expires_after(opts().idle_timeout);
     stream_.async_read_some(
         buffer_.prepare(4096),
@@ -354,7 +354,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void read_header() {
     if (stopping_) return close_now();
-    phase_ = Phase::header;
+    phase_ = Phase::Header;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(opts().header_limit, std::numeric_limits<std::uint32_t>::max())));
@@ -368,7 +368,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void on_header(error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
-    phase_ = Phase::body;
+    phase_ = Phase::Body;
     const auto& req = parser_->get();
     if (!parser_->is_done()) {
       // Hold the body's bytes against the global budget before reading (or inviting) it: many
@@ -454,7 +454,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Shows the head and the first bytes of the body to the endpoint's check, on the worker pool
   // (it may read the database); goes on reading, or sends its refusal and closes.
   void run_prefix_check() {
-    phase_ = Phase::handling;
+    phase_ = Phase::Handling;
     const auto& msg = parser_->get();
     Request head = make_request(msg);
     const auto& body = msg.body();
@@ -482,7 +482,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return respond(*refusal, true);
     }
     if (stopping_) return close_now();
-    phase_ = Phase::body;
+    phase_ = Phase::Body;
     read_body_some();
   }
 
@@ -555,7 +555,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void on_body(error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
-    phase_ = Phase::handling;
+    phase_ = Phase::Handling;
     auto msg = parser_->release();
     parser_.reset();
     keep_alive_ = msg.keep_alive();
@@ -635,7 +635,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void write(bool close_after, bool linger) {
-    phase_ = Phase::writing;
+    phase_ = Phase::Writing;
     lowest().expires_after(opts().body_timeout);
     bhttp::async_write(
         stream_, res_,
@@ -652,7 +652,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void close_gracefully(bool linger) {
-    phase_ = Phase::closing;
+    phase_ = Phase::Closing;
     if constexpr (kTls) {
       if (!linger) {
         lowest().expires_after(kTlsShutdown);
@@ -679,7 +679,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void close_now() {
-    phase_ = Phase::closed;
+    phase_ = Phase::Closed;
     error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close();
@@ -692,7 +692,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool registered_ = false;
   Shared::Registration registration_;
 
-  Phase phase_ = Phase::fresh;
+  Phase phase_ = Phase::Fresh;
   bool stopping_ = false;
   bool keep_alive_ = false;
   unsigned version_ = 11;
@@ -841,12 +841,12 @@ struct Server::Impl {
           remote, shared.options.max_connections, shared.options.max_connections_per_ip, refused);
     }
     if (!shared.tls_on) {
-      static constexpr std::string_view busy =
+      static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nServer: qblink\r\nContent-Type: text/plain; "
           "charset=utf-8\r\nContent-Length: 52\r\nConnection: close\r\n\r\nserver busy: too "
           "many open connections, retry later\n";
       [[maybe_unused]] const auto sent =
-          ::send(socket.native_handle(), busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+          ::send(socket.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       error_code ignored;
       socket.shutdown(tcp::socket::shutdown_send, ignored);
     }

@@ -297,8 +297,10 @@ Result<Opened> open_answer(Method method, const HttpAnswer& answer) {
   const xmlNode* result = nullptr;
   for (const xmlNode* c : wrapper_children.value()) {
     if (!is_element(c, result_name, kIntuitNs)) {
-      return fail("unexpected element " + describe(c) + " in <" + response_name + ">; expected <" +
-                  result_name + "> in namespace " + std::string(kIntuitNs));
+      std::string why = "unexpected element " + describe(c);
+      why.append(" in <").append(response_name).append(">; expected <").append(result_name);
+      why.append("> in namespace ").append(kIntuitNs);
+      return fail(why);
     }
     if (result) return fail("<" + result_name + "> appears more than once");
     result = c;
@@ -443,34 +445,36 @@ Result<std::string> parse_string_answer(Method method, const HttpAnswer& answer)
 
 Result<AuthenticateAnswer> parse_authenticate_answer(const HttpAnswer& answer) {
   using R = Result<AuthenticateAnswer>;
-  constexpr Method m = Method::authenticate;
-  auto opened = open_answer(m, answer);
+  constexpr Method kMethod = Method::authenticate;
+  auto opened = open_answer(kMethod, answer);
   if (!opened) return R::failure(opened.error());
   const xmlNode* result = opened.value().result;
-  if (is_nil(result)) return R::failure(fail_text(m, "authenticateResult is nil"));
+  if (is_nil(result)) return R::failure(fail_text(kMethod, "authenticateResult is nil"));
   auto items = element_children(result);
-  if (!items) return R::failure(fail_text(m, items.error()));
+  if (!items) return R::failure(fail_text(kMethod, items.error()));
 
   AuthenticateAnswer out;
   for (const xmlNode* item : items.value()) {
     if (!is_element(item, "string", kIntuitNs)) {
-      return R::failure(fail_text(m, "unexpected element " + describe(item) +
-                                         " in authenticateResult; expected <string> in namespace " +
-                                         std::string(kIntuitNs)));
+      return R::failure(
+          fail_text(kMethod, "unexpected element " + describe(item) +
+                                 " in authenticateResult; expected <string> in namespace " +
+                                 std::string(kIntuitNs)));
     }
     if (is_nil(item)) {
       out.strings.emplace_back();
       continue;
     }
     auto text = text_of(item);
-    if (!text) return R::failure(fail_text(m, text.error()));
+    if (!text) return R::failure(fail_text(kMethod, text.error()));
     out.strings.push_back(std::move(text).value());
   }
   if (out.strings.size() < 2) {
     return R::failure(fail_text(
-        m, "authenticateResult has " + std::to_string(out.strings.size()) +
-               " <string> element(s); at least 2 are needed (ticket, status), and an empty entry "
-               "must be sent as <string/>, not dropped"));
+        kMethod,
+        "authenticateResult has " + std::to_string(out.strings.size()) +
+            " <string> element(s); at least 2 are needed (ticket, status), and an empty entry "
+            "must be sent as <string/>, not dropped"));
   }
   // [2] postpone and [3] minimum run interval are seconds; QBWC reads them as numbers.
   auto seconds = [&](std::size_t index, std::optional<int>& into) -> std::optional<std::string> {
@@ -483,26 +487,26 @@ Result<AuthenticateAnswer> parse_authenticate_answer(const HttpAnswer& answer) {
     into = value;
     return std::nullopt;
   };
-  if (auto e = seconds(2, out.postpone_seconds)) return R::failure(fail_text(m, *e));
-  if (auto e = seconds(3, out.min_run_every_seconds)) return R::failure(fail_text(m, *e));
+  if (auto e = seconds(2, out.postpone_seconds)) return R::failure(fail_text(kMethod, *e));
+  if (auto e = seconds(3, out.min_run_every_seconds)) return R::failure(fail_text(kMethod, *e));
   return R::success(std::move(out));
 }
 
 Result<int> parse_receive_response_xml_answer(const HttpAnswer& answer) {
-  constexpr Method m = Method::receiveResponseXML;
-  auto opened = open_answer(m, answer);
+  constexpr Method kMethod = Method::receiveResponseXML;
+  auto opened = open_answer(kMethod, answer);
   if (!opened) return Result<int>::failure(opened.error());
   const xmlNode* result = opened.value().result;
   if (is_nil(result)) {
     return Result<int>::failure(
-        fail_text(m, "receiveResponseXMLResult is nil; an xsd:int is required"));
+        fail_text(kMethod, "receiveResponseXMLResult is nil; an xsd:int is required"));
   }
   auto text = text_of(result);
-  if (!text) return Result<int>::failure(fail_text(m, text.error()));
+  if (!text) return Result<int>::failure(fail_text(kMethod, text.error()));
   auto value = parse_xsd_int(text.value());
   if (!value) {
     return Result<int>::failure(
-        fail_text(m, "receiveResponseXMLResult '" + text.value() + "' is not an xsd:int"));
+        fail_text(kMethod, "receiveResponseXMLResult '" + text.value() + "' is not an xsd:int"));
   }
   return Result<int>::success(*value);
 }

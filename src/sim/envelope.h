@@ -14,6 +14,8 @@ namespace qblink::sim::envelope {
 inline constexpr std::string_view kIntuitNs = "http://developer.intuit.com/";
 inline constexpr std::string_view kSoapEnvNs = "http://schemas.xmlsoap.org/soap/envelope/";
 
+// Named exactly as the WSDL's operations, so a method reads the same in the captures and here.
+// NOLINTBEGIN(readability-identifier-naming)
 enum class Method {
   serverVersion,
   clientVersion,
@@ -24,6 +26,7 @@ enum class Method {
   getLastError,
   closeConnection,
 };
+// NOLINTEND(readability-identifier-naming)
 
 std::string_view method_name(Method method);
 // The SOAPAction header value, double quotes included: "http://developer.intuit.com/<method>".

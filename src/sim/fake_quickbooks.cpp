@@ -387,13 +387,13 @@ struct FakeQuickBooks::Impl {
       case q::RqType::Unsupported:
         break;
     }
-    const q::Status status = q::status_unsupported();
+    q::Status status = q::status_unsupported();
     out.empty_rs(rq.rs_element(), rq.request_id, status);
     return status;
   }
 
   q::Status run_fixed(const q::Request& rq, q::ResponseWriter& out, const std::string& body) {
-    const q::Status status = q::status_ok();
+    q::Status status = q::status_ok();
     out.open_rs(rq.rs_element(), rq.request_id, status, {}, false);
     out.raw(body);
     out.close_rs(rq.rs_element());
@@ -409,13 +409,13 @@ struct FakeQuickBooks::Impl {
       const auto found = iterators.find(query.iterator_id);
       if (found == iterators.end() || found->second.list != rq.list) {
         // Unknown, from another list, or from a session that has ended.
-        const q::Status status = q::status_bad_iterator(query.iterator_id);
+        q::Status status = q::status_bad_iterator(query.iterator_id);
         out.empty_rs(rs, rq.request_id, status);
         return status;
       }
       if (query.iterator == q::IteratorMode::Stop) {
         iterators.erase(found);
-        const q::Status status = q::status_ok();
+        q::Status status = q::status_ok();
         out.open_rs(rs, rq.request_id, status, {std::nullopt, 0, query.iterator_id}, true);
         return status;
       }
@@ -617,7 +617,7 @@ struct FakeQuickBooks::Impl {
   }
 
   q::Status answer_with_ret(const q::Request& rq, Position pos, q::ResponseWriter& out) {
-    const q::Status status = q::status_ok();
+    q::Status status = q::status_ok();
     const std::string rs = rq.rs_element();
     out.open_rs(rs, rq.request_id, status, {}, false);
     out.ret(rq.list, company.list(rq.list)[pos], total_of(rq.list, pos), q::RetMask(rq.include));

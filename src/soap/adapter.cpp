@@ -116,11 +116,11 @@ class Adapter final : public QBWebConnectorSvcSoapService {
 bool has_doctype(std::string_view body) {
   // gSOAP accepts a DOCTYPE without expanding it, so refuse it here. "<!" is rare (comments,
   // CDATA), so find it fast and compare the rest without regard to case.
-  static constexpr std::string_view rest = "doctype";
+  static constexpr std::string_view kDoctype = "doctype";
   for (auto pos = body.find("<!"); pos != std::string_view::npos; pos = body.find("<!", pos + 2)) {
-    const auto word = body.substr(pos + 2, rest.size());
-    if (word.size() == rest.size() &&
-        std::equal(word.begin(), word.end(), rest.begin(),
+    const auto word = body.substr(pos + 2, kDoctype.size());
+    if (word.size() == kDoctype.size() &&
+        std::equal(word.begin(), word.end(), kDoctype.begin(),
                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
       return true;
   }

@@ -123,8 +123,10 @@ LoginThrottle::Verdict LoginThrottle::check(const std::string& user, const std::
 void LoginThrottle::failed(const std::string& user, const std::string& client, std::int64_t now) {
   std::lock_guard lock(mutex_);
   prune(now);
+  std::string user_address = user;
+  user_address.append(1, '\n').append(client);
   for (auto [map, key] :
-       {std::pair{&by_address_, client}, std::pair{&by_user_address_, user + '\n' + client}}) {
+       {std::pair{&by_address_, client}, std::pair{&by_user_address_, user_address}}) {
     auto& count = (*map)[key];
     if (now - count.since > window_) count = {0, now};
     ++count.failures;
@@ -165,7 +167,7 @@ std::mutex& Service::tenant_lock(const std::string& ticket) {
   return tenant_lock(tenant);  // tenant 0 serialises calls with unknown tickets: cheap ones
 }
 
-bool Service::ticket_is_open_(const std::string& ticket) {
+bool Service::ticket_is_open_impl(const std::string& ticket) {
   if (ticket.empty()) return false;
   auto tx = store_.begin(false);
   const auto row = tx->session(ticket);
@@ -187,9 +189,9 @@ std::string Service::client_version(const std::string& version) {
   return "";
 }
 
-std::vector<std::string> Service::authenticate_(const std::string& user,
-                                                const std::string& password,
-                                                const std::string& client) {
+std::vector<std::string> Service::authenticate_impl(const std::string& user,
+                                                    const std::string& password,
+                                                    const std::string& client) {
   const auto now = clock_();
   const std::string who = log_safe(user);
   const std::string from = client.empty() ? "unknown address" : log_safe(client);
@@ -210,7 +212,7 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
                    from, options_.max_concurrent_hashes);
     return static_cast<bool>(*slot);
   };
-  const std::vector<std::string> busy{"", "busy"};
+  std::vector<std::string> busy{"", "busy"};
   // Every refusal costs one password verification, so a throttled or unknown user answers in
   // the same time as a wrong password (timing reveals nothing).
   if (verdict.address_blocked) {
@@ -331,7 +333,7 @@ std::vector<std::string> Service::authenticate_(const std::string& user,
   return {ticket, tenant->company_file};
 }
 
-std::string Service::send_request_xml_(const SendRequestArgs& a) {
+std::string Service::send_request_xml_impl(const SendRequestArgs& a) {
   std::lock_guard guard(tenant_lock(a.ticket));
   auto call = open_call(store_, a.ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return "";
@@ -376,8 +378,6 @@ std::string Service::send_request_xml_(const SendRequestArgs& a) {
           return xml;
         }
         case session::ActionKind::Finish:
-          save(c);
-          return "";
         case session::ActionKind::Error:
           save(c);
           return "";
@@ -413,7 +413,7 @@ std::optional<std::pair<char, std::int64_t>> parse_request_id(const std::string&
 
 }  // namespace
 
-int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
+int Service::receive_response_xml_impl(const ReceiveResponseArgs& a) {
   // Parse before taking the tenant lock and the write transaction: a large answer must not hold
   // the database's write lock while it is read (other tenants' writes would wait on it).
   std::optional<qbxml::ParsedResponse> parsed;
@@ -526,8 +526,8 @@ int Service::receive_response_xml_(const ReceiveResponseArgs& a) {
   }
 }
 
-std::string Service::connection_error_(const std::string& ticket, const std::string& hresult,
-                                       const std::string& message) {
+std::string Service::connection_error_impl(const std::string& ticket, const std::string& hresult,
+                                           const std::string& message) {
   std::lock_guard guard(tenant_lock(ticket));
   auto call = open_call(store_, ticket, clock_(), options_.ticket_idle_seconds);
   if (!call) return "done";
@@ -544,7 +544,7 @@ std::string Service::connection_error_(const std::string& ticket, const std::str
   return "done";
 }
 
-std::string Service::get_last_error_(const std::string& ticket) {
+std::string Service::get_last_error_impl(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(false);
   const auto row = tx->session(ticket);
@@ -562,7 +562,7 @@ std::string Service::get_last_error_(const std::string& ticket) {
   return session::last_error_text(decode(row->state).machine);
 }
 
-std::string Service::close_connection_(const std::string& ticket) {
+std::string Service::close_connection_impl(const std::string& ticket) {
   std::lock_guard guard(tenant_lock(ticket));
   auto tx = store_.begin(true);
   auto row = locked_session(*tx, ticket);
@@ -646,7 +646,7 @@ R soap_answer(const char* method, R on_failure, F&& call) {
 }  // namespace
 
 bool Service::ticket_is_open(const std::string& ticket) {
-  return answer_even_if("ticket check", false, [&] { return ticket_is_open_(ticket); });
+  return answer_even_if("ticket check", false, [&] { return ticket_is_open_impl(ticket); });
 }
 
 std::vector<std::string> Service::authenticate(const std::string& user, const std::string& password,
@@ -654,23 +654,23 @@ std::vector<std::string> Service::authenticate(const std::string& user, const st
   // "busy": the Web Connector tries again later, rather than telling the user the password is
   // wrong.
   auto answer = soap_answer("authenticate", std::vector<std::string>{"", "busy"},
-                            [&] { return authenticate_(user, password, client); });
+                            [&] { return authenticate_impl(user, password, client); });
   if (answer.size() > 1 && answer[1] == "nvu") obs::metrics().failed_logins.add("qbwc");
   return answer;
 }
 
 std::string Service::send_request_xml(const SendRequestArgs& a) {
-  return soap_answer("sendRequestXML", std::string(), [&] { return send_request_xml_(a); });
+  return soap_answer("sendRequestXML", std::string(), [&] { return send_request_xml_impl(a); });
 }
 
 int Service::receive_response_xml(const ReceiveResponseArgs& a) {
-  return soap_answer("receiveResponseXML", -1, [&] { return receive_response_xml_(a); });
+  return soap_answer("receiveResponseXML", -1, [&] { return receive_response_xml_impl(a); });
 }
 
 std::string Service::connection_error(const std::string& ticket, const std::string& hresult,
                                       const std::string& message) {
   return soap_answer("connectionError", std::string("done"),
-                     [&] { return connection_error_(ticket, hresult, message); });
+                     [&] { return connection_error_impl(ticket, hresult, message); });
 }
 
 std::string Service::get_last_error(const std::string& ticket) {
@@ -678,14 +678,14 @@ std::string Service::get_last_error(const std::string& ticket) {
       "getLastError",
       std::string("qblink could not read this session from its database; the next update "
                   "starts again (details in the server log)"),
-      [&] { return get_last_error_(ticket); });
+      [&] { return get_last_error_impl(ticket); });
 }
 
 std::string Service::close_connection(const std::string& ticket) {
   return soap_answer(
       "closeConnection",
       std::string("qblink could not record the end of this session (details in the server log)"),
-      [&] { return close_connection_(ticket); });
+      [&] { return close_connection_impl(ticket); });
 }
 
 }  // namespace qblink::sync

@@ -112,15 +112,15 @@ class Service {
 
  private:
   // The methods above catch every failure of these and answer in the protocol's shape.
-  std::vector<std::string> authenticate_(const std::string& user, const std::string& password,
-                                         const std::string& client);
-  std::string send_request_xml_(const SendRequestArgs& args);
-  int receive_response_xml_(const ReceiveResponseArgs& args);
-  std::string connection_error_(const std::string& ticket, const std::string& hresult,
-                                const std::string& message);
-  std::string get_last_error_(const std::string& ticket);
-  std::string close_connection_(const std::string& ticket);
-  bool ticket_is_open_(const std::string& ticket);
+  std::vector<std::string> authenticate_impl(const std::string& user, const std::string& password,
+                                             const std::string& client);
+  std::string send_request_xml_impl(const SendRequestArgs& args);
+  int receive_response_xml_impl(const ReceiveResponseArgs& args);
+  std::string connection_error_impl(const std::string& ticket, const std::string& hresult,
+                                    const std::string& message);
+  std::string get_last_error_impl(const std::string& ticket);
+  std::string close_connection_impl(const std::string& ticket);
+  bool ticket_is_open_impl(const std::string& ticket);
 
   // In-process: this instance's calls of one tenant queue here rather than each holding a
   // database connection while it waits on the store's tenant lock (which is what serialises
