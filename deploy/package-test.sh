@@ -28,7 +28,10 @@ deb=$(ls "$build"/qblink_*_amd64.deb)
 echo "package-test: built $(basename "$deb")"
 dpkg-deb --field "$deb" Package Version Architecture Depends
 dpkg-deb --contents "$deb" | awk '{print "  " $6}'
-dpkg-deb --info "$deb" | grep -q 'Depends:.*libsqlite3' ||
+# Captured first: `grep -q` stops reading at the first match, and under pipefail the writer's
+# SIGPIPE would fail the check.
+info=$(dpkg-deb --info "$deb")
+grep -q 'Depends:.*libsqlite3' <<<"$info" ||
   { echo "package-test: Depends lacks the shared libraries (shlibdeps)"; exit 1; }
 
 work=$(mktemp -d /tmp/qblink-pkg.XXXXXX)

@@ -525,7 +525,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (first == std::string::npos) return ip_;
       const auto address = net::ip::make_address(hop->substr(first, last - first + 1), ec);
       if (ec) return ip_;
-      const auto text = canonical_address(address);
+      auto text = canonical_address(address);
       if (!is_trusted(text)) return text;
     }
     return ip_;

@@ -283,7 +283,7 @@ class PgTx final : public Tx {
           "WHERE tenant_id = ? AND outcome = 'running'")
         .bind_all(now, tenant)
         .run();
-    return c_->changes();
+    return static_cast<int>(c_->changes());
   }
   void add_event(TenantId tenant, const EventRow& e) override {
     lock(tenant);
@@ -522,7 +522,7 @@ class PgTx final : public Tx {
     c_->cached("DELETE FROM qb_entries WHERE tenant_id = ? AND list = ? AND seen_run <> ?")
         .bind_all(tenant, to_int(list), run)
         .run();
-    return counted(tenant, c_->changes());
+    return static_cast<int>(counted(tenant, c_->changes()));
   }
   // An incremental run re-reads each list's newest entries (FromModifiedDate is inclusive, and
   // overlapped), a full refresh every entry: rows identical to what is stored are no change of
@@ -668,7 +668,7 @@ class PgTx final : public Tx {
     c_->cached("UPDATE outbox SET state = ? WHERE tenant_id = ? AND state = ?")
         .bind_all(static_cast<int>(AddState::InDoubt), tenant, static_cast<int>(AddState::Sent))
         .run();
-    return counted(tenant, c_->changes());
+    return static_cast<int>(counted(tenant, c_->changes()));
   }
   void cancel_queued_add(TenantId tenant, AccountKind kind,
                          const std::string& account_id) override {
@@ -1207,6 +1207,7 @@ std::vector<Store::TenantStatus> PostgresStore::tenant_status() {
         "ORDER BY t.username",
         {std::to_string(static_cast<int>(AddState::Proposed))});
     std::vector<TenantStatus> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i)
       out.push_back({r.text(i, 0), r.integer(i, 1), r.integer(i, 2), r.integer(i, 3)});
     give_back(std::move(conn), true);
