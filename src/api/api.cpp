@@ -888,7 +888,7 @@ struct Api::Impl {
       std::string why;
       for (const auto& [key, value] : row.items()) {
         const auto* f = std::find_if(std::begin(kFields), std::end(kFields),
-                                     [&](const char* k) { return key == k; });
+                                     [&key = key](const char* k) { return key == k; });
         if (f == std::end(kFields)) {
           why = "unknown field '" + key + "'";
           break;

@@ -14,6 +14,7 @@ namespace {
 
 std::vector<store::OutboxId> to_ids(const std::vector<std::int64_t>& raw) {
   std::vector<store::OutboxId> ids;
+  ids.reserve(raw.size());
   for (auto v : raw) ids.push_back(store::OutboxId{v});
   return ids;
 }

@@ -10,7 +10,7 @@
 namespace qblink::cli {
 namespace {
 
-constexpr std::size_t npos = std::string_view::npos;
+constexpr std::size_t kNpos = std::string_view::npos;
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -35,7 +35,7 @@ std::string position(std::string_view decoded) {
   const auto nl = decoded.rfind('\n');
   const std::size_t line =
       1 + static_cast<std::size_t>(std::count(decoded.begin(), decoded.end(), '\n'));
-  const auto rest = nl == npos ? decoded : decoded.substr(nl + 1);
+  const auto rest = nl == kNpos ? decoded : decoded.substr(nl + 1);
   std::size_t column = 1;
   for (const char c : rest)
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++column;
@@ -172,13 +172,13 @@ std::vector<CsvRow> parse_csv(std::string_view text, char delimiter) {
   return rows;
 }
 
-bool valid_utf8(std::string_view s) { return reconcile::utf8_error_at(s) == npos; }
+bool valid_utf8(std::string_view s) { return reconcile::utf8_error_at(s) == kNpos; }
 
 DecodedText decode_text(std::string_view bytes, const std::string& encoding,
                         const std::string& what) {
   const auto enc = lower(encoding);
   auto utf8 = [&](std::string_view b, std::string name) {
-    if (const auto at = reconcile::utf8_error_at(b); at != npos)
+    if (const auto at = reconcile::utf8_error_at(b); at != kNpos)
       throw Error(what + ": " + position(b.substr(0, at)) + ": byte " +
                   hex_byte(static_cast<unsigned char>(b[at])) +
                   " is not UTF-8 (if the file is Windows-1252, say --encoding cp1252)");
@@ -213,7 +213,7 @@ DecodedText decode_text(std::string_view bytes, const std::string& encoding,
   }
   bool multibyte = false;
   const auto at = reconcile::utf8_error_at(bytes, &multibyte);
-  if (at == npos) return {std::string(bytes), "UTF-8", false};
+  if (at == kNpos) return {std::string(bytes), "UTF-8", false};
   if (multibyte) return utf8(bytes, "UTF-8");  // names the bad byte
   return {from_cp1252(bytes, what), "Windows-1252", true};
 }
@@ -257,7 +257,7 @@ std::string delimiter_name(char d) {
 }
 
 std::string csv_field(std::string_view field, char delimiter) {
-  const bool quote = field.find_first_of(std::string{'"', '\r', '\n', delimiter}) != npos ||
+  const bool quote = field.find_first_of(std::string{'"', '\r', '\n', delimiter}) != kNpos ||
                      (!field.empty() && (field.front() == ' ' || field.back() == ' '));
   if (!quote) return std::string(field);
   std::string out = "\"";

@@ -88,6 +88,7 @@ void run_cli(const std::string& db, std::vector<std::string> args) {
   std::vector<std::string> all = {"qblink", "--db", db};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(all.size() + 1);
   for (auto& a : all) argv.push_back(a.data());
   std::cout << "$ qblink";
   for (std::size_t i = 3; i < all.size(); ++i) std::cout << " " << all[i];
@@ -114,7 +115,7 @@ void show_api_calls(store::Store& store, const std::string& base, const std::str
   auto show = [&](const std::string& method, const std::string& target, const std::string& body) {
     std::cout << "$ curl -X " << method << " -H 'Authorization: Bearer qbl_...' '" << base << target
               << "'" << (body.empty() ? "" : " -d '" + body + "'") << "\n";
-    const auto r = client.request(method, target, body, auth);
+    auto r = client.request(method, target, body, auth);
     auto text = r.body;
     if (text.size() > 300) text = text.substr(0, 300) + "...";
     std::cout << "  " << r.status << " " << text << "\n";

@@ -131,8 +131,9 @@ const json& expect_object(const json& value, const Where& where) {
 Address read_address(const json& value, const Where& where) {
   Address address;
   for (const auto& [key, item] : expect_object(value, where).items()) {
-    const auto field = std::find_if(std::begin(kAddressFields), std::end(kAddressFields),
-                                    [&](const AddressField& f) { return f.json_key == key; });
+    const auto field =
+        std::find_if(std::begin(kAddressFields), std::end(kAddressFields),
+                     [&key = key](const AddressField& f) { return f.json_key == key; });
     if (field == std::end(kAddressFields)) unknown_field(where, key);
     address.*(field->member) = read_string(item, where.member(key));
   }
@@ -157,12 +158,12 @@ Entity read_entity(const json& value, const Where& where) {
   for (const auto& [key, item] : expect_object(value, where).items()) {
     const Where at = where.member(key);
     if (const auto* id = std::find_if(std::begin(kIdentity), std::end(kIdentity),
-                                      [&](const Key& k) { return k.key == key; });
+                                      [&key = key](const Key& k) { return k.key == key; });
         id != std::end(kIdentity)) {
       entity.*(id->member) = read_string(item, at);
     } else if (const auto* field =
                    std::find_if(std::begin(kTextFields), std::end(kTextFields),
-                                [&](const TextField& f) { return f.json_key == key; });
+                                [&key = key](const TextField& f) { return f.json_key == key; });
                field != std::end(kTextFields)) {
       entity.*(field->member) = read_string(item, at);
     } else if (key == "is_active") {
@@ -207,8 +208,9 @@ Company read_company(const json& root) {
         company.file_ids[owner] = read_string(file_id, at.member(owner));
       }
     } else {
-      const auto list = std::find_if(std::begin(kAllEntityLists), std::end(kAllEntityLists),
-                                     [&](EntityList l) { return json_list_name(l) == key; });
+      const auto list =
+          std::find_if(std::begin(kAllEntityLists), std::end(kAllEntityLists),
+                       [&key = key](EntityList l) { return json_list_name(l) == key; });
       if (list == std::end(kAllEntityLists)) unknown_field(top, key);
       if (!item.is_array())
         fail(fmt::format("{}: expected an array, got {}", key, item.type_name()));

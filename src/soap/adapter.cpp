@@ -24,7 +24,7 @@ class Adapter final : public QBWebConnectorSvcSoapService {
  public:
   explicit Adapter(soap_mode mode) : QBWebConnectorSvcSoapService(mode, mode) {}
 
-  void bind(sync::Service& service, std::string_view client) {
+  void attach(sync::Service& service, std::string_view client) {
     service_ = &service;
     client_.assign(client);
   }
@@ -379,7 +379,7 @@ SoapResult handle(sync::Service& service, std::string_view body, std::size_t max
   thread_local std::unique_ptr<Adapter> cached;
   std::unique_ptr<Adapter> svc = std::move(cached);
   if (!svc) svc = std::make_unique<Adapter>(SOAP_ENC_PLAIN | SOAP_C_UTFSTRING);
-  svc->bind(service, client);
+  svc->attach(service, client);
   Io io{body, {}};
   svc->soap->user = &io;
   svc->soap->frecv = read_body;
