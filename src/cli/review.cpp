@@ -1,6 +1,7 @@
 // qblink review USER | review accept|reject USER KIND ACCOUNT_ID | review accept USER --all-strong
 // | review apply USER decisions.csv: the near-match queue. The rules live in admin::Service.
 #include <CLI/CLI.hpp>
+#include <cmath>
 
 #include <fstream>
 #include <iostream>
@@ -181,7 +182,7 @@ void add_review_commands(CLI::App& app, Context& ctx) {
       for (const auto& c : item.candidates) {
         std::cout << "    candidate: " << reconcile::to_string(c.list) << " \""
                   << terminal_safe(c.full_name) << "\" ListID " << c.list_id;
-        if (c.score > 0) std::cout << " score " << static_cast<int>(c.score * 100 + 0.5) << "%";
+        if (c.score > 0) std::cout << " score " << std::lround(c.score * 100) << "%";
         if (c.strong) std::cout << " (strong)";
         std::cout << "\n";
         for (const auto& e : c.evidence) std::cout << "      - " << terminal_safe(e) << "\n";

@@ -76,6 +76,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     std::vector<admin::RunHealth> health;
+    health.reserve(tenants.size());
     for (const auto& t : tenants)
       health.push_back(admin::run_health(*tx, t.id, list->schedule_minutes, now));
     tx.reset();
