@@ -20,7 +20,7 @@ struct World {
   World() {
     char tmpl[] = "/tmp/qblink-fuzz-soap.XXXXXX";
     dir = ::mkdtemp(tmpl);
-    store = std::make_unique<qblink::store::Store>(dir + "/q.db");
+    store = qblink::store::open(dir + "/q.db");
     service = std::make_unique<qblink::sync::Service>(*store);
   }
   ~World() {
