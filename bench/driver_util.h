@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@
 
 #include "http/client.h"
 #include "sim/company.h"
+#include "sim/web_connector.h"
 #include "store/guid.h"
 #include "store/store.h"
 
@@ -186,5 +188,25 @@ class ServerProcess {
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };
+
+// A Web Connector that sends each call to the next instance in turn, starting at `first`, as a
+// round-robin balancer would (the multi-instance tests and bench/multi_driver).
+inline sim::WebConnectorOptions round_robin_options(
+    const std::vector<std::unique_ptr<ServerProcess>>& instances, std::size_t first,
+    const std::string& user, const std::string& password, const std::string& owner_id) {
+  sim::WebConnectorOptions o;
+  for (std::size_t k = 0; k < instances.size(); ++k) {
+    const auto url = instances[(first + k) % instances.size()]->qbwc_url();
+    if (k == 0)
+      o.url = url;
+    else
+      o.more_urls.push_back(url);
+  }
+  o.user = user;
+  o.password = password;
+  o.owner_id = owner_id;
+  o.noop_pause_ms = 0;
+  return o;
+}
 
 }  // namespace qblink::bench

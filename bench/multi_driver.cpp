@@ -119,19 +119,7 @@ struct Pool {
   }
   sim::WebConnectorOptions options(const std::string& user, const std::string& owner,
                                    std::size_t first) const {
-    sim::WebConnectorOptions o;
-    for (std::size_t k = 0; k < instances.size(); ++k) {
-      const auto url = instances[(first + k) % instances.size()]->qbwc_url();
-      if (k == 0)
-        o.url = url;
-      else
-        o.more_urls.push_back(url);
-    }
-    o.user = user;
-    o.password = kPassword;
-    o.owner_id = owner;
-    o.noop_pause_ms = 0;
-    return o;
+    return bench::round_robin_options(instances, first, user, kPassword, owner);
   }
 };
 

@@ -32,19 +32,7 @@ class Cluster {
   // instance `first` (so that many Web Connectors do not all begin on the same one).
   sim::WebConnectorOptions wc_options(const std::string& user, const std::string& password,
                                       const std::string& owner_id, std::size_t first = 0) const {
-    sim::WebConnectorOptions o;
-    for (std::size_t k = 0; k < instances_.size(); ++k) {
-      const auto url = instances_[(first + k) % instances_.size()]->qbwc_url();
-      if (k == 0)
-        o.url = url;
-      else
-        o.more_urls.push_back(url);
-    }
-    o.user = user;
-    o.password = password;
-    o.owner_id = owner_id;
-    o.noop_pause_ms = 0;
-    return o;
+    return bench::round_robin_options(instances_, first, user, password, owner_id);
   }
 
  private:
