@@ -8,7 +8,8 @@
 
 namespace qblink::sync {
 class Service;
-}
+struct ReceiveResponseArgs;
+}  // namespace qblink::sync
 
 namespace qblink::soap {
 
@@ -38,5 +39,13 @@ SoapResult handle(sync::Service& service, std::string_view body,
 // first bytes of a body). Every Web Connector call that can be large (receiveResponseXML,
 // sendRequestXML) carries the ticket as its first parameter; nullopt when there is none.
 std::optional<std::string> leading_ticket(std::string_view prefix);
+
+namespace detail {
+// receiveResponseXML's arguments as each reader finds them, for tests that compare the two:
+// nullopt from the first when the envelope is not QBWC's plain shape (gSOAP reads it then),
+// from the second when gSOAP refuses the envelope or it is another call.
+std::optional<sync::ReceiveResponseArgs> receive_args_plain(std::string_view body);
+std::optional<sync::ReceiveResponseArgs> receive_args_gsoap(std::string_view body);
+}  // namespace detail
 
 }  // namespace qblink::soap

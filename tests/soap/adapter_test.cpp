@@ -234,6 +234,96 @@ TEST_F(AdapterTest, VersionCallsAnswerTheSameBytesWithAndWithoutGsoap) {
   }
 }
 
+// receiveResponseXML in QBWC's plain shape is read with pugixml, not gSOAP (issue 13): both
+// readers must give the same four arguments, byte for byte, for what the Web Connector sends.
+bool same_args(const sync::ReceiveResponseArgs& a, const sync::ReceiveResponseArgs& b) {
+  return a.ticket == b.ticket && a.response == b.response && a.hresult == b.hresult &&
+         a.message == b.message;
+}
+
+std::string receive_call(const std::string& params, const std::string& attrs = "") {
+  return "<receiveResponseXML xmlns=\"http://developer.intuit.com/\"" + attrs + ">" + params +
+         "</receiveResponseXML>";
+}
+
+TEST_F(AdapterTest, CapturedReceiveResponseCallsAreReadTheSameWithoutGsoap) {
+  int compared = 0;
+  for (const auto& file : captured_requests()) {
+    const auto body = test::read_file(file);
+    if (body.find("receiveResponseXML") == std::string::npos) continue;
+    const auto slow = detail::receive_args_gsoap(body);
+    ASSERT_TRUE(slow) << file;
+    const auto fast = detail::receive_args_plain(body);
+    ASSERT_TRUE(fast) << file << ": a captured envelope must take the plain path";
+    EXPECT_TRUE(same_args(*fast, *slow)) << file << "\nplain: " << fast->response.substr(0, 200)
+                                         << "\ngsoap: " << slow->response.substr(0, 200);
+    EXPECT_FALSE(fast->response.empty() && fast->hresult.empty()) << file;
+    ++compared;
+  }
+  EXPECT_GE(compared, 5);
+}
+
+TEST_F(AdapterTest, OddReceiveResponseEnvelopesAreReadTheSameOrLeftToGsoap) {
+  const std::vector<std::string> plain_shapes = {
+      receive_call("<ticket>t-1</ticket><response>&lt;QBXML&gt;&amp;amp;&#233;&#xE9;"
+                   "&quot;&apos;&lt;/QBXML&gt;</response><hresult/><message/>"),
+      receive_call("<ticket> spaced ticket </ticket><response>a\r\nb\rc\n d </response>"
+                   "<hresult>0x80040400</hresult><message>QuickBooks &amp; you</message>"),
+      receive_call("\n  <ticket>t</ticket>\n  <response>   </response>\n  <!-- note -->\n"),
+      receive_call("<ticket>t</ticket>"),
+      receive_call(""),
+      receive_call("<message>m</message><hresult>h</hresult><response>r</response>"
+                   "<ticket>t</ticket>"),
+      "<q:receiveResponseXML xmlns:q=\"http://developer.intuit.com/\"><q:ticket>t</q:ticket>"
+      "<q:response>J\xC3\xBCrgen \xE6\x97\xA5</q:response></q:receiveResponseXML>",
+  };
+  for (const auto& call : plain_shapes) {
+    const auto body = envelope(call);
+    const auto fast = detail::receive_args_plain(body);
+    const auto slow = detail::receive_args_gsoap(body);
+    ASSERT_TRUE(fast) << call;
+    ASSERT_TRUE(slow) << call;
+    EXPECT_TRUE(same_args(*fast, *slow))
+        << call << "\nplain: [" << fast->ticket << "][" << fast->response << "][" << fast->hresult
+        << "][" << fast->message << "]\ngsoap: [" << slow->ticket << "][" << slow->response << "]["
+        << slow->hresult << "][" << slow->message << "]";
+  }
+  // A character reference beyond U+FFFF (&#128512; too): gSOAP 2.8.124 leaves its ';' behind
+  // ("\xF0\x9F\x98\x80;"); the plain reader decodes it as XML says.
+  const auto emoji = detail::receive_args_plain(
+      envelope(receive_call("<ticket>t</ticket><response>&#x1F600;</response>")));
+  ASSERT_TRUE(emoji);
+  EXPECT_EQ(emoji->response, "\xF0\x9F\x98\x80");
+  // Shapes the plain reader leaves to gSOAP.
+  const std::vector<std::string> gsoap_shapes = {
+      receive_call("<ticket>t</ticket><response><![CDATA[<QBXML/>]]></response>"),
+      receive_call("<ticket>t</ticket><response xsi:nil=\"true\" "
+                   "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"),
+      receive_call("<ticket>t</ticket><extra>x</extra>"),
+      receive_call("<ticket>t</ticket><ticket>u</ticket>"),
+      receive_call("<ticket>t<!-- split -->u</ticket>"),
+      receive_call("<ticket>t</ticket>", " unknown=\"ignored by gSOAP\""),
+      receive_call("<ticket>t</ticket><response>\xC3\x28</response>"),
+      receive_call("<ticket>t</ticket>") +
+          "<serverVersion xmlns=\"http://developer.intuit.com/\"/>",
+      "<receiveResponseXML xmlns=\"urn:other\"><ticket>t</ticket></receiveResponseXML>",
+  };
+  for (const auto& call : gsoap_shapes)
+    EXPECT_FALSE(detail::receive_args_plain(envelope(call))) << call;
+}
+
+TEST_F(AdapterTest, ReceiveResponseAnswersTheSameBytesWithAndWithoutGsoap) {
+  const std::string params = "<ticket>no-such-ticket</ticket><response>&lt;QBXML/&gt;</response>";
+  const auto fast = handle(service, envelope(receive_call(params)));
+  const auto slow = handle(service, envelope(receive_call(params, " unknown=\"x\"")));
+  EXPECT_EQ(fast.http_status, 200u);
+  EXPECT_EQ(fast.http_status, slow.http_status);
+  EXPECT_EQ(fast.content_type, slow.content_type);
+  EXPECT_EQ(fast.body, slow.body);
+  EXPECT_EQ(test::element_text(fast.body, "receiveResponseXMLResult"), "-1") << fast.body;
+  expect_valid_answer(fast, "receiveResponseXML");
+}
+
 TEST_F(AdapterTest, AVersionCallInAnotherNamespaceOrWithExtraContentIsNotAnsweredAsOne) {
   const std::string ns = " xmlns=\"http://developer.intuit.com/\"";
   EXPECT_EQ(handle(service, envelope("<clientVersion xmlns=\"urn:x\"><strVersion>2.1</strVersion>"
