@@ -1,10 +1,22 @@
-// store::open: the --db text picks the engine.
+// store::open: the --db text picks the engine; and what both engines' Tx share.
 #include <string_view>
 
 #include "store/pg_store.h"
 #include "store/store.h"
 
 namespace qblink::store {
+
+std::vector<AccountRow> Tx::accounts(TenantId tenant, reconcile::AccountKind kind) {
+  std::vector<AccountRow> out;
+  for_each_account(tenant, kind, [&out](AccountRow&& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+std::vector<QbRow> Tx::entries(TenantId tenant) {
+  std::vector<QbRow> out;
+  for_each_entry(tenant, [&out](QbRow&& r) { out.push_back(std::move(r)); });
+  return out;
+}
 
 bool is_postgres_uri(const std::string& db) {
   const std::string_view v(db);

@@ -435,13 +435,12 @@ class SqliteTx final : public Tx {
     if (!s.step()) return std::nullopt;
     return read_account(s);
   }
-  std::vector<AccountRow> accounts(TenantId tenant, AccountKind kind) override {
+  void for_each_account(TenantId tenant, AccountKind kind,
+                        const std::function<void(AccountRow&&)>& each) override {
     auto& s = db_->cached(std::string(kAccountCols) +
                           "WHERE tenant_id = ? AND kind = ? ORDER BY account_id");
     s.bind_all(tenant, to_int(kind));
-    std::vector<AccountRow> out;
-    while (s.step()) out.push_back(read_account(s));
-    return out;
+    while (s.step()) each(read_account(s));
   }
   std::int64_t account_count(TenantId tenant) override {
     auto& s = db_->cached("SELECT count(*) FROM accounts WHERE tenant_id = ?");
@@ -512,13 +511,12 @@ class SqliteTx final : public Tx {
     s.reset();
     return true;
   }
-  std::vector<QbRow> entries(TenantId tenant) override {
+  void for_each_entry(TenantId tenant, const std::function<void(QbRow&&)>& each) override {
     auto& s = db_->cached(
         "SELECT list, list_id, full_name, name, parent_list_id, is_active, edit_sequence, "
         "time_modified, company_name, first_name, last_name, phone, alt_phone, email, addr1, "
         "postal_code FROM qb_entries WHERE tenant_id = ?");
     s.bind_all(tenant);
-    std::vector<QbRow> out;
     while (s.step()) {
       QbRow r;
       r.list = static_cast<QbList>(s.integer(0));
@@ -537,9 +535,8 @@ class SqliteTx final : public Tx {
       r.email = s.text(13);
       r.addr1 = s.text(14);
       r.postal_code = s.text(15);
-      out.push_back(std::move(r));
+      each(std::move(r));
     }
-    return out;
   }
   ListMark list_mark(TenantId tenant, QbList list) override {
     auto& s = db_->cached(

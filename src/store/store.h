@@ -248,7 +248,12 @@ class Tx {
                             const std::string& detail) = 0;
   virtual std::optional<AccountRow> account(TenantId tenant, reconcile::AccountKind kind,
                                             const std::string& account_id) = 0;
-  virtual std::vector<AccountRow> accounts(TenantId tenant, reconcile::AccountKind kind) = 0;
+  // Every account of `kind`, by account_id, handed over one at a time: reconciliation keeps
+  // only what it needs of each, not a second copy of the whole list (issue 13). `each` must not
+  // call this Tx.
+  virtual void for_each_account(TenantId tenant, reconcile::AccountKind kind,
+                                const std::function<void(AccountRow&&)>& each) = 0;
+  std::vector<AccountRow> accounts(TenantId tenant, reconcile::AccountKind kind);
   virtual std::int64_t account_count(TenantId tenant) = 0;
   virtual std::int64_t account_count(TenantId tenant, const std::string& status) = 0;
 
@@ -256,7 +261,8 @@ class Tx {
   virtual void upsert_entries(TenantId tenant, const std::vector<QbRow>& rows, RunId seen_in) = 0;
   // After a complete (non-incremental) fetch: entries of `list` not seen in this run are gone.
   virtual int delete_unseen(TenantId tenant, reconcile::QbList list, RunId run) = 0;
-  virtual std::vector<QbRow> entries(TenantId tenant) = 0;
+  virtual void for_each_entry(TenantId tenant, const std::function<void(QbRow&&)>& each) = 0;
+  std::vector<QbRow> entries(TenantId tenant);
   virtual ListMark list_mark(TenantId tenant, reconcile::QbList list) = 0;
   virtual void set_list_mark(TenantId tenant, reconcile::QbList list, const ListMark& mark) = 0;
 

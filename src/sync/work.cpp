@@ -90,20 +90,27 @@ reconcile::QbEntry to_entry(store::QbRow&& r) {
   return e;
 }
 
-reconcile::Account to_account(const store::AccountRow& r) {
+// What reconciliation compares and rewrites of an account besides reconcile::Account: kept
+// apart, each field moved out of the stored row once, so that a 100,000-account tenant is held
+// once in memory rather than as the stored rows and the domain rows side by side (issue 13).
+struct Stored {
+  std::string status, list_id, qb_full_name, reason, detail, candidates;
+};
+
+reconcile::Account to_account(store::AccountRow&& r, std::string linked_list_id) {
   reconcile::Account a;
-  a.account_id = r.account_id;
-  a.name = r.name;
-  a.accounting_name = r.accounting_name;
-  a.list_id = r.status == "linked" ? r.list_id : std::string();
+  a.account_id = std::move(r.account_id);
+  a.name = std::move(r.name);
+  a.accounting_name = std::move(r.accounting_name);
+  a.list_id = std::move(linked_list_id);
   a.declared_new = r.declared_new;
-  a.company_name = r.company_name;
-  a.first_name = r.first_name;
-  a.last_name = r.last_name;
-  a.phone = r.phone;
-  a.email = r.email;
-  a.addr1 = r.addr1;
-  a.postal_code = r.postal_code;
+  a.company_name = std::move(r.company_name);
+  a.first_name = std::move(r.first_name);
+  a.last_name = std::move(r.last_name);
+  a.phone = std::move(r.phone);
+  a.email = std::move(r.email);
+  a.addr1 = std::move(r.addr1);
+  a.postal_code = std::move(r.postal_code);
   return a;
 }
 
@@ -168,14 +175,19 @@ void apply_reconcile(Call& c) {
 
 void reconcile_all(Call& c) {
   std::vector<reconcile::QbEntry> entries;
-  for (auto& r : c.tx->entries(c.tenant.id)) entries.push_back(to_entry(std::move(r)));
+  c.tx->for_each_entry(c.tenant.id,
+                       [&entries](store::QbRow&& r) { entries.push_back(to_entry(std::move(r))); });
   const reconcile::Snapshot snapshot(std::move(entries));
 
   for (auto kind : {AccountKind::Customer, AccountKind::Supplier}) {
-    auto rows = c.tx->accounts(c.tenant.id, kind);
     std::vector<reconcile::Account> accounts;
-    accounts.reserve(rows.size());
-    for (const auto& r : rows) accounts.push_back(to_account(r));
+    std::vector<Stored> stored;
+    c.tx->for_each_account(c.tenant.id, kind, [&](store::AccountRow&& r) {
+      const bool linked = r.status == "linked";
+      stored.push_back({std::move(r.status), std::move(r.list_id), std::move(r.qb_full_name),
+                        std::move(r.reason), std::move(r.detail), std::move(r.candidates)});
+      accounts.push_back(to_account(std::move(r), linked ? stored.back().list_id : std::string()));
+    });
     auto decisions = reconcile::reconcile(kind, accounts, snapshot);
     const std::string kind_text(reconcile::to_string(kind));
 
@@ -186,21 +198,31 @@ void reconcile_all(Call& c) {
     std::size_t fresh_count = 0;
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       if (decisions[i].outcome != reconcile::Outcome::New) continue;
-      const auto last = last_state[i] = c.tx->last_add_state(c.tenant.id, kind, rows[i].account_id);
-      if (last && *last == AddState::Rejected && !rows[i].declared_new) {
+      const auto last = last_state[i] =
+          c.tx->last_add_state(c.tenant.id, kind, accounts[i].account_id);
+      if (last && *last == AddState::Rejected && !accounts[i].declared_new) {
         refused[i] = 1;
       } else if (!last || !add_is_pending(*last)) {
         fresh[i] = 1;
         // An add the admin asked for by declaring the account new needs no second approval.
-        if (!rows[i].declared_new) ++fresh_count;
+        if (!accounts[i].declared_new) ++fresh_count;
       }
     }
     const std::string gate = approval_reason(*c.tx, c.tenant, fresh_count);
 
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
-      const auto& before = rows[i];
-      auto row = before;
+      const auto& acc = accounts[i];
+      const auto& before = stored[i];
+      store::AccountRow row;
+      row.kind = kind;
+      row.account_id = acc.account_id;
+      row.name = acc.name;
+      row.accounting_name = acc.accounting_name;
+      row.declared_new = acc.declared_new;
+      row.status = before.status;
+      row.list_id = before.list_id;
+      row.qb_full_name = before.qb_full_name;
       row.reason = std::string(reconcile::to_string(d.reason));
       row.detail = d.detail;
       row.candidates = "[]";
@@ -281,7 +303,7 @@ void reconcile_all(Call& c) {
       }
       if (row.status != before.status || row.list_id != before.list_id ||
           row.qb_full_name != before.qb_full_name || row.reason != before.reason ||
-          row.detail != before.detail || row.accounting_name != before.accounting_name ||
+          row.detail != before.detail || row.accounting_name != acc.accounting_name ||
           row.candidates != before.candidates)
         c.tx->save_account_state(c.tenant.id, row);
     }
