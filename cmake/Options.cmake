@@ -19,6 +19,11 @@ option(QBLINK_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitiz
 option(QBLINK_TSAN "Build with ThreadSanitizer (not with QBLINK_SANITIZE)" OFF)
 option(QBLINK_FUZZ "Build the libFuzzer targets in fuzz/ (clang only)" OFF)
 option(QBLINK_PCH "Precompile the CLI layer's heavy headers (CLI11, nlohmann/json)" ON)
+# Unity builds: each layer's files compiled a few at a time as one translation unit, so the
+# headers and the templates they share (CLI11, nlohmann/json, fmt) are parsed and instantiated
+# once per batch. deploy/run.sh and the package build turn it on for a faster first build;
+# development keeps it off (an edit recompiles one file, and clang-tidy reads per-file commands).
+option(QBLINK_UNITY "Unity builds of the layers (faster from-scratch builds)" OFF)
 if(QBLINK_SANITIZE AND QBLINK_TSAN)
   message(FATAL_ERROR "QBLINK_SANITIZE and QBLINK_TSAN cannot be combined")
 endif()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package and proves it on a clean Debian 12 root:
-#   1. a Release build of qblink only (build-release/), then `cpack -G DEB`;
+#   1. a Release build of qblink only (build-release/, unity batches as deploy/run.sh builds:
+#      CI's only unity build, so a name clash between two files of a layer fails here), then
+#      `cpack -G DEB`;
 #   2. a minimal bookworm root (debootstrap --variant=minbase, cached as a tarball in
 #      /var/cache/qblink-ci, unpacked fresh each run), `apt-get install ./qblink_*.deb` in it
 #      (so dpkg-shlibdeps' dependencies must resolve from the archive, and postinst must create
@@ -19,7 +21,7 @@ shift || true
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQBLINK_BUILD_TESTS=OFF \
-    -DQBLINK_BUILD_BENCH=OFF "$@"
+    -DQBLINK_BUILD_BENCH=OFF -DQBLINK_UNITY=ON "$@"
 fi
 cmake --build "$build" -j"$(nproc)" --target qblink
 (cd "$build" && rm -f qblink_*.deb && cpack -G DEB >cpack.log 2>&1) ||

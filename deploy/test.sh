@@ -45,7 +45,10 @@ if [[ -z "${QBLINK_TEST_PG:-}" ]]; then
 fi
 echo "test.sh: PostgreSQL tests on $QBLINK_TEST_PG"
 reference="${QBLINK_REFERENCE_DIR:-$(pwd)/../shared/reference}"
-cmake -S . -B "$build" -G Ninja "${flags[@]}" -DQBLINK_REFERENCE_DIR="$reference" "$@"
+# deploy/run.sh may have configured build/ for a quick first build (unity batches, -g1): back to
+# one file per compile (clang-tidy's commands) and CMake's own -g.
+cmake -S . -B "$build" -G Ninja "${flags[@]}" -DQBLINK_UNITY=OFF -UCMAKE_CXX_FLAGS_RELWITHDEBINFO \
+  -DQBLINK_REFERENCE_DIR="$reference" "$@"
 cmake --build "$build" -j"$(nproc)" "${targets[@]}"
 if ((${#tests[@]})); then
   for t in "${tests[@]}"; do "$t" --gtest_brief=1; done

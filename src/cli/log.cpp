@@ -29,7 +29,7 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-struct Args {
+struct LogArgs {
   std::string user, level, kind, account, since;
   std::int64_t run = -1, before = 0;  // run -1: not given; 0: decisions made outside a run
   int limit = 0, page = 1;  // limit 0 = the default (50 runs, 100 events; all events in JSON)
@@ -37,7 +37,7 @@ struct Args {
 };
 
 // The command to see the next page, for the footer.
-std::string next_page(const Args& a, int page) {
+std::string next_page(const LogArgs& a, int page) {
   std::string cmd = "qblink log " + terminal_safe(a.user);
   if (a.run >= 0) cmd += " --run " + std::to_string(a.run);
   if (!a.level.empty()) cmd += " --level " + terminal_safe(a.level);
@@ -57,7 +57,7 @@ std::vector<T> page_of(const std::vector<T>& all, std::size_t limit, int page) {
           all.begin() + static_cast<std::ptrdiff_t>(last)};
 }
 
-void footer(const Args& a, std::size_t shown, std::size_t total, std::size_t limit,
+void footer(const LogArgs& a, std::size_t shown, std::size_t total, std::size_t limit,
             const char* what) {
   if (limit == 0 || total <= limit) return;
   const auto first = limit * static_cast<std::size_t>(a.page - 1);
@@ -72,7 +72,7 @@ void footer(const Args& a, std::size_t shown, std::size_t total, std::size_t lim
   std::cout << "\n";
 }
 
-void show_events(store::Tx& tx, const store::Tenant& t, const Args& a, std::int64_t since) {
+void show_events(store::Tx& tx, const store::Tenant& t, const LogArgs& a, std::int64_t since) {
   std::vector<store::RunRow> runs;
   store::RunRow admin;  // run 0: the admin's decisions (review, links, approvals)
   admin.tenant_id = t.id;
@@ -153,7 +153,7 @@ void show_events(store::Tx& tx, const store::Tenant& t, const Args& a, std::int6
   if (cut) std::cout << "(messages cut to fit 100 columns: --json shows them whole)\n";
 }
 
-void show_runs(store::Tx& tx, const store::Tenant& t, const Args& a, std::int64_t since) {
+void show_runs(store::Tx& tx, const store::Tenant& t, const LogArgs& a, std::int64_t since) {
   std::vector<store::RunRow> all;
   for (auto& r : tx.runs(t.id, 1 << 30)) {
     if (since && r.started_at < since) continue;
@@ -199,7 +199,7 @@ void show_runs(store::Tx& tx, const store::Tenant& t, const Args& a, std::int64_
 }  // namespace
 
 void add_log_command(CLI::App& app, Context& ctx) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<LogArgs>();
   auto* cmd = app.add_subcommand("log", "The sync log: runs, or events (one run's, or filtered)");
   cmd->add_option("USER", a->user)->required();
   cmd->add_option("--run", a->run, "Show this run's events (0: the admin's decisions)");

@@ -18,7 +18,7 @@ namespace {
 using reconcile::AccountKind;
 using reconcile::QbList;
 
-struct Args {
+struct QuickBooksArgs {
   std::string user, kind;
   bool unlinked = false, csv = false, json = false, for_import = false, inactive = false;
 };
@@ -33,7 +33,7 @@ void write_csv_row(const std::vector<std::string>& fields) {
   std::cout << "\r\n";
 }
 
-void list(Context& ctx, const Args& a) {
+void list(Context& ctx, const QuickBooksArgs& a) {
   if (a.csv + a.json + a.for_import > 1)
     throw Error("quickbooks list: choose one of --csv, --json, --for-import");
   std::optional<QbList> only;
@@ -136,7 +136,7 @@ void list(Context& ctx, const Args& a) {
 void add_quickbooks_commands(CLI::App& app, Context& ctx) {
   auto* qb = app.add_subcommand("quickbooks", "The QuickBooks side: the snapshot qblink holds");
   explain_subcommands(qb);
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<QuickBooksArgs>();
   auto* cmd = qb->add_subcommand(
       "list", "QuickBooks entries (ListID, FullName, IsActive, contact fields, linked account)");
   cmd->add_option("USER", a->user)->required();
