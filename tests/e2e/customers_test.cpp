@@ -11,26 +11,10 @@ namespace {
 
 using reconcile::AccountKind;
 
-constexpr const char* kCompany = R"({
-  "customers": [
-    {"name": "Acme Plumbing Ltd"},
-    {"name": "Bright Spark Electrical"},
-    {"name": "Coastal HVAC Services"},
-    {"name": "Dunmore Property Management"},
-    {"name": "Riverside Flats", "full_name": "Dunmore Property Management:Riverside Flats"},
-    {"name": "Evergreen Landscaping", "is_active": false},
-    {"name": "Smith, Mike"},
-    {"name": "O'Neil Builders"},
-    {"name": "Müller Haustechnik"}
-  ],
-  "vendors": [{"name": "Harbor Supply Co"}],
-  "employees": [{"name": "Sam Ortiz"}]
-})";
-
 class Customers : public ::testing::Test {
  protected:
   Harness h;
-  sim::Company company = company_from(kCompany);
+  sim::Company company = company_from(kSeedCompany);
   sim::FakeQuickBooks qb{company, strict_qb()};
 
   void SetUp() override { h.add_tenant("acme"); }
@@ -244,7 +228,7 @@ TEST(Snapshot, AnIncrementalRunAsksForAlmostNothingAndAFullRefreshNoticesDeletio
   h.add_tenant("acme");
   h.add_accounts("acme", AccountKind::Customer,
                  {{"C1", "Acme", "Acme Plumbing Ltd"}, {"C2", "Bright Spark Electrical", ""}});
-  auto company = company_from(kCompany);
+  auto company = company_from(kSeedCompany);
   // Customers last touched long ago, an hour apart.
   for (std::size_t i = 0; i < company.customers.size(); ++i)
     company.customers[i].time_modified =

@@ -28,24 +28,8 @@ namespace {
 
 using reconcile::AccountKind;
 
-// The seed case of tests/e2e/customers_test.cpp: three accounting names typed exactly, two new
-// accounts, a company with near misses of every kind.
-constexpr const char* kSeedCompany = R"({
-  "customers": [
-    {"name": "Acme Plumbing Ltd"},
-    {"name": "Bright Spark Electrical"},
-    {"name": "Coastal HVAC Services"},
-    {"name": "Dunmore Property Management"},
-    {"name": "Riverside Flats", "full_name": "Dunmore Property Management:Riverside Flats"},
-    {"name": "Evergreen Landscaping", "is_active": false},
-    {"name": "Smith, Mike"},
-    {"name": "O'Neil Builders"},
-    {"name": "Müller Haustechnik"}
-  ],
-  "vendors": [{"name": "Harbor Supply Co"}],
-  "employees": [{"name": "Sam Ortiz"}]
-})";
-
+// The seed case of tests/e2e/customers_test.cpp (kSeedCompany, support/tenant.h): three
+// accounting names typed exactly, two new accounts.
 std::vector<store::AccountRow> seed_accounts() {
   return {customer("C1", "Acme", "Acme Plumbing Ltd"),
           customer("C2", "Bright Spark", "Bright Spark Electrical"),

@@ -39,4 +39,23 @@ inline store::AccountRow customer(const std::string& id, const std::string& name
   return a;
 }
 
+// The seed case's QuickBooks company (sim::Company JSON): three names the seed accounts type
+// exactly, near misses of every kind (a job, an inactive entry, a comma, an apostrophe, an
+// umlaut), one vendor and one employee. tests/e2e/customers_test.cpp and tests/multi/ use it.
+inline constexpr const char* kSeedCompany = R"({
+  "customers": [
+    {"name": "Acme Plumbing Ltd"},
+    {"name": "Bright Spark Electrical"},
+    {"name": "Coastal HVAC Services"},
+    {"name": "Dunmore Property Management"},
+    {"name": "Riverside Flats", "full_name": "Dunmore Property Management:Riverside Flats"},
+    {"name": "Evergreen Landscaping", "is_active": false},
+    {"name": "Smith, Mike"},
+    {"name": "O'Neil Builders"},
+    {"name": "Müller Haustechnik"}
+  ],
+  "vendors": [{"name": "Harbor Supply Co"}],
+  "employees": [{"name": "Sam Ortiz"}]
+})";
+
 }  // namespace qblink::test
