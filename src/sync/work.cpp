@@ -72,6 +72,18 @@ std::vector<store::OutboxRow> in_doubt_rows(store::Tx& tx, store::TenantId tenan
 
 namespace {
 
+// The contact evidence both sides carry for near matches (design rule 3), moved field by field.
+template <typename From, typename To>
+void move_contact(From& from, To& to) {
+  to.company_name = std::move(from.company_name);
+  to.first_name = std::move(from.first_name);
+  to.last_name = std::move(from.last_name);
+  to.phone = std::move(from.phone);
+  to.email = std::move(from.email);
+  to.addr1 = std::move(from.addr1);
+  to.postal_code = std::move(from.postal_code);
+}
+
 reconcile::QbEntry to_entry(store::QbRow&& r) {
   reconcile::QbEntry e;
   e.list = r.list;
@@ -79,14 +91,8 @@ reconcile::QbEntry to_entry(store::QbRow&& r) {
   e.full_name = std::move(r.full_name);
   e.name = std::move(r.name);
   e.is_active = r.is_active;
-  e.company_name = std::move(r.company_name);
-  e.first_name = std::move(r.first_name);
-  e.last_name = std::move(r.last_name);
-  e.phone = std::move(r.phone);
   e.alt_phone = std::move(r.alt_phone);
-  e.email = std::move(r.email);
-  e.addr1 = std::move(r.addr1);
-  e.postal_code = std::move(r.postal_code);
+  move_contact(r, e);
   return e;
 }
 
@@ -104,13 +110,7 @@ reconcile::Account to_account(store::AccountRow&& r, std::string linked_list_id)
   a.accounting_name = std::move(r.accounting_name);
   a.list_id = std::move(linked_list_id);
   a.declared_new = r.declared_new;
-  a.company_name = std::move(r.company_name);
-  a.first_name = std::move(r.first_name);
-  a.last_name = std::move(r.last_name);
-  a.phone = std::move(r.phone);
-  a.email = std::move(r.email);
-  a.addr1 = std::move(r.addr1);
-  a.postal_code = std::move(r.postal_code);
+  move_contact(r, a);
   return a;
 }
 
